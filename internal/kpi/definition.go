@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/salesops/salesops/internal/store"
 )
 
 // Measure is a named aggregation over an entity's rows: the building block that
@@ -398,4 +400,9 @@ func (c *Catalog) KPIs() []*KPI {
 		out[i] = c.kpis[id]
 	}
 	return out
+}
+
+// LoadBuiltin loads the catalog without a store, for listing it.
+func LoadBuiltin(extra ...string) (*Catalog, error) {
+	return LoadCatalog(entities(store.DuckDB{}), extra...)
 }

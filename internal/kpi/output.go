@@ -1,0 +1,164 @@
+package kpi
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// Round gives a value the precision its unit is reported at: currency to the
+// cent, everything else to six decimal places.
+func Round(unit string, v float64) float64 {
+	scale := 1e6
+	if unit == "currency" {
+		scale = 100
+	}
+	r := math.Round(v*scale) / scale
+	if r == 0 {
+		return 0 // no negative zero in output
+	}
+	return r
+}
+
+func (e *Engine) unit(id string) string {
+	if k, ok := e.cat.kpis[id]; ok {
+		return k.Unit
+	}
+	return ""
+}
+
+// WriteJSON writes one JSON array of objects with the keys kpi, period, one per
+// dimension, and value (a number or null).
+func (e *Engine) WriteJSON(w io.Writer, res *Result) error {
+	var b bytes.Buffer
+	b.WriteString("[")
+	for i, r := range res.Rows {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n  {\"kpi\":")
+		writeJSONString(&b, r.KPI)
+		b.WriteString(",\"period\":")
+		writeJSONString(&b, r.Period.Label)
+		for d, name := range res.By {
+			b.WriteString(",")
+			writeJSONString(&b, name)
+			b.WriteString(":")
+			if r.Dims[d] == nil {
+				b.WriteString("null")
+			} else {
+				writeJSONString(&b, *r.Dims[d])
+			}
+		}
+		b.WriteString(",\"value\":")
+		if r.Value == nil {
+			b.WriteString("null")
+		} else {
+			b.WriteString(strconv.FormatFloat(Round(e.unit(r.KPI), *r.Value), 'f', -1, 64))
+		}
+		b.WriteString("}")
+	}
+	if len(res.Rows) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("]\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc, _ := json.Marshal(s)
+	b.Write(enc)
+}
+
+// WriteCSV writes a header (kpi, period, dimensions, value) and one line per row;
+// a null value is an empty cell.
+func (e *Engine) WriteCSV(w io.Writer, res *Result) error {
+	cw := csv.NewWriter(w)
+	header := append(append([]string{"kpi", "period"}, res.By...), "value")
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rec := make([]string, len(header))
+	for _, r := range res.Rows {
+		rec[0], rec[1] = r.KPI, r.Period.Label
+		for d := range res.By {
+			rec[2+d] = ""
+			if r.Dims[d] != nil {
+				rec[2+d] = *r.Dims[d]
+			}
+		}
+		rec[len(rec)-1] = ""
+		if r.Value != nil {
+			rec[len(rec)-1] = strconv.FormatFloat(Round(e.unit(r.KPI), *r.Value), 'f', -1, 64)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteTable writes an aligned table for people: currency with two decimals,
+// fractions with four, "-" for null and "(blank)" for a blank dimension value.
+func (e *Engine) WriteTable(w io.Writer, res *Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := append(append([]string{"KPI", "PERIOD"}, upper(res.By)...), "VALUE")
+	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	for _, r := range res.Rows {
+		cells := []string{r.KPI, r.Period.Label}
+		for d := range res.By {
+			if r.Dims[d] == nil {
+				cells = append(cells, "(blank)")
+			} else {
+				cells = append(cells, sanitize(*r.Dims[d]))
+			}
+		}
+		cells = append(cells, FormatValue(e.unit(r.KPI), r.Value))
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	return tw.Flush()
+}
+
+// FormatValue renders a value for people.
+func FormatValue(unit string, v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	x := Round(unit, *v)
+	switch unit {
+	case "currency":
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	case "fraction":
+		return strconv.FormatFloat(x, 'f', 4, 64)
+	}
+	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 2, 64)
+}
+
+// sanitize keeps control characters in imported names from breaking the table.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func upper(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToUpper(s)
+	}
+	return out
+}
