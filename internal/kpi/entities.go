@@ -425,7 +425,7 @@ const dataQualitySQL = `
     UNION ALL
     SELECT 'activity', a.activity_id, a.rep_id, a.account_id, a.occurred_at,
            (ra.rep_id IS NOT NULL
-            AND NOT (oa.status IN ('won', 'lost') AND a.occurred_at >= CAST(oa.close_date AS DATE) + INTERVAL '1 day'))
+            AND NOT coalesce(oa.status IN ('won', 'lost') AND a.occurred_at >= CAST(oa.close_date AS DATE) + INTERVAL '1 day', FALSE))
     FROM activities a
     LEFT JOIN reps ra ON ra.rep_id = a.rep_id
     LEFT JOIN opportunities oa ON oa.opportunity_id = a.opportunity_id`

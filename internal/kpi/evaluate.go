@@ -609,7 +609,8 @@ func (r *evaluation) evaluate(p *plan, outer, inner *grainData, first int, res *
 			return false
 		}
 		for k, gr := range outer.groups {
-			if gr.period >= first && has(gr, p.outer) {
+			// With rep among the dimensions, by_rep reads the outer groups themselves.
+			if gr.period >= first && (has(gr, p.outer) || inner == outer && has(gr, p.inner)) {
 				keys[k] = gr
 			}
 		}
