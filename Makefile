@@ -17,7 +17,7 @@ run: build
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN) demo --out $(DEMO)/csv --reps 50 --months 24
 	$(BIN) import --db $(DEMO)/demo.duckdb $(DEMO)/csv
-	$(BIN) kpi --db $(DEMO)/demo.duckdb --all --period quarter
+	$(BIN) kpi --db $(DEMO)/demo.duckdb --all --period quarter --from 2025-10-01 --to 2026-09-30
 
 test: lint
 	$(GO) test -race -count=1 ./...

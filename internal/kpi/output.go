@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -106,14 +107,26 @@ func (e *Engine) WriteCSV(w io.Writer, res *Result) error {
 	return cw.Error()
 }
 
+// maxTableColumns is how many periods the table shows side by side; beyond it
+// the table lists one period per line, as CSV does.
+const maxTableColumns = 8
+
 // WriteTable writes an aligned table for people: currency with two decimals,
 // fractions with four, "-" for null and "(blank)" for a blank dimension value.
+// Up to eight periods are shown as columns, one line per KPI and dimension value.
 func (e *Engine) WriteTable(w io.Writer, res *Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := append(append([]string{"KPI", "PERIOD"}, upper(res.By)...), "VALUE")
-	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	var periods []Period
+	seen := map[string]bool{}
 	for _, r := range res.Rows {
-		cells := []string{r.KPI, r.Period.Label}
+		if !seen[r.Period.Label] {
+			seen[r.Period.Label] = true
+			periods = append(periods, r.Period)
+		}
+	}
+	sort.SliceStable(periods, func(i, j int) bool { return periods[i].Bucket.Before(periods[j].Bucket) })
+	dimCells := func(r Row) []string {
+		var cells []string
 		for d := range res.By {
 			if r.Dims[d] == nil {
 				cells = append(cells, "(blank)")
@@ -121,9 +134,45 @@ func (e *Engine) WriteTable(w io.Writer, res *Result) error {
 				cells = append(cells, sanitize(*r.Dims[d]))
 			}
 		}
-		cells = append(cells, FormatValue(e.unit(r.KPI), r.Value))
-		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+		return cells
 	}
+	if len(periods) > maxTableColumns {
+		header := append(append([]string{"KPI", "PERIOD"}, upper(res.By)...), "VALUE")
+		fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+		for _, r := range res.Rows {
+			cells := append(append([]string{r.KPI, r.Period.Label}, dimCells(r)...), FormatValue(e.unit(r.KPI), r.Value))
+			fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+		}
+		return tw.Flush()
+	}
+	header := append([]string{"KPI"}, upper(res.By)...)
+	col := map[string]int{}
+	for i, p := range periods {
+		header = append(header, p.Label)
+		col[p.Label] = i
+	}
+	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	var line []string
+	var key string
+	flush := func() {
+		if line != nil {
+			fmt.Fprintln(tw, strings.Join(line, "\t")+"\t")
+		}
+	}
+	for _, r := range res.Rows {
+		dims := dimCells(r)
+		k := r.KPI + "\x1f" + strings.Join(dims, "\x1f")
+		if line == nil || k != key {
+			flush()
+			key = k
+			line = append([]string{r.KPI}, dims...)
+			for range periods {
+				line = append(line, "")
+			}
+		}
+		line[1+len(dims)+col[r.Period.Label]] = FormatValue(e.unit(r.KPI), r.Value)
+	}
+	flush()
 	return tw.Flush()
 }
 
