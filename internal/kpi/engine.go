@@ -250,10 +250,12 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) (*Result, error) {
 			innerG.want(m)
 		}
 	}
-	for _, g := range []*grainData{outerG, innerG} {
-		if err := run.fetch(ctx, g); err != nil {
-			return nil, err
-		}
+	batches := outerG.batches()
+	if innerG != outerG {
+		batches = append(batches, innerG.batches()...)
+	}
+	if err := run.fetch(ctx, batches); err != nil {
+		return nil, err
 	}
 	if innerG != outerG {
 		innerG.indexBy(outerG)

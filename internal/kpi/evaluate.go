@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // evaluation is the state of one Evaluate call.
@@ -121,84 +123,123 @@ func attribution(m *Measure) string {
 	return "periodic"
 }
 
-// fetch runs one query per entity and attribution for the grain's measures.
-func (r *evaluation) fetch(ctx context.Context, g *grainData) error {
-	type batch struct {
-		entity, attr string
-		ms           []*Measure
-	}
-	var batches []*batch
+// batch is one query: the measures of one entity and attribution at a grain.
+type batch struct {
+	g            *grainData
+	entity, attr string
+	ms           []*Measure
+	rows         []scanned
+}
+
+// scanned is one result row of a batch.
+type scanned struct {
+	period int
+	dims   []*string
+	vals   []value
+}
+
+// batches groups the grain's measures into one query per entity and attribution.
+func (g *grainData) batches() []*batch {
+	var out []*batch
 	index := map[string]*batch{}
 	for _, id := range g.order {
 		m := g.measures[id]
 		k := m.Entity + "|" + attribution(m)
 		b, ok := index[k]
 		if !ok {
-			b = &batch{entity: m.Entity, attr: attribution(m)}
+			b = &batch{g: g, entity: m.Entity, attr: attribution(m)}
 			index[k] = b
-			batches = append(batches, b)
+			out = append(out, b)
 		}
 		b.ms = append(b.ms, m)
 	}
+	return out
+}
+
+// maxConcurrentQueries bounds how many queries run at once. Most are small, so
+// running a few side by side hides their fixed latency; more would only contend
+// for the database's threads.
+const maxConcurrentQueries = 4
+
+// fetch runs the batches concurrently, then files their rows into the grains in
+// a fixed order so that results never depend on timing.
+func (r *evaluation) fetch(ctx context.Context, batches []*batch) error {
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(maxConcurrentQueries)
 	for _, b := range batches {
-		query, args, err := r.buildSQL(r.e.ents[b.entity], b.attr, b.ms, g.dims)
-		if err != nil {
-			return fmt.Errorf("compile %s measures: %w", b.entity, err)
+		eg.Go(func() error {
+			query, args, err := r.buildSQL(r.e.ents[b.entity], b.attr, b.ms, b.g.dims)
+			if err != nil {
+				return fmt.Errorf("compile %s measures: %w", b.entity, err)
+			}
+			if b.rows, err = r.scan(ctx, len(b.g.dims), len(b.ms), query, args); err != nil {
+				return fmt.Errorf("evaluate %s measures: %w", b.entity, err)
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	for _, b := range batches {
+		for _, row := range b.rows {
+			gr := b.g.at(row.period, row.dims)
+			for i, m := range b.ms {
+				gr.vals[m.ID] = row.vals[i]
+			}
 		}
-		if err := r.scan(ctx, g, b.ms, query, args); err != nil {
-			return fmt.Errorf("evaluate %s measures: %w", b.entity, err)
-		}
+		b.rows = nil
 	}
 	return nil
 }
 
-func (r *evaluation) scan(ctx context.Context, g *grainData, ms []*Measure, query string, args []any) error {
+func (r *evaluation) scan(ctx context.Context, nd, nm int, query string, args []any) ([]scanned, error) {
 	rows, err := r.e.st.Query(ctx, query, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
 	bucket := map[int64]int{}
 	for i, p := range r.periods {
 		bucket[p.Bucket.UnixMicro()] = i
 	}
-	nd := len(g.dims)
-	dest := make([]any, 1+nd+len(ms))
+	dest := make([]any, 1+nd+nm)
 	var pkey time.Time
 	dest[0] = &pkey
 	dimVals := make([]sql.NullString, nd)
 	for i := range dimVals {
 		dest[1+i] = &dimVals[i]
 	}
-	vals := make([]sql.NullFloat64, len(ms))
+	vals := make([]sql.NullFloat64, nm)
 	for i := range vals {
 		dest[1+nd+i] = &vals[i]
 	}
+	var out []scanned
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return err
+			return nil, err
 		}
 		pi, ok := bucket[pkey.UnixMicro()]
 		if !ok {
 			continue
 		}
-		dims := make([]*string, nd)
+		row := scanned{period: pi, dims: make([]*string, nd), vals: make([]value, nm)}
 		for i, v := range dimVals {
 			if v.Valid {
 				s := v.String
-				dims[i] = &s
+				row.dims[i] = &s
 			}
 		}
-		gr := g.at(pi, dims)
-		for i, m := range ms {
-			if vals[i].Valid {
-				gr.vals[m.ID] = num(vals[i].Float64)
+		for i, v := range vals {
+			if v.Valid {
+				row.vals[i] = num(v.Float64)
 			} else {
-				gr.vals[m.ID] = null
+				row.vals[i] = null
 			}
 		}
+		out = append(out, row)
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
 // sqlOrder fixes the order of common tables: each only reads those before it.
