@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -172,7 +173,7 @@ func definitionFiles(p string) ([]string, error) {
 func (c *Catalog) add(src string, data []byte) []error {
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField())
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return []error{&DefinitionError{File: src, Err: errors.New(yaml.FormatError(err, false, true))}}
 	}
 	if len(f.Measures) == 0 && len(f.KPIs) == 0 {

@@ -173,9 +173,11 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) (*Result, error) {
 	if q.Grain == "" {
 		q.Grain = Month
 	}
-	if _, err := ParseGrain(string(q.Grain)); err != nil {
+	grain, err := ParseGrain(string(q.Grain))
+	if err != nil {
 		return nil, &QueryError{"period", err.Error()}
 	}
+	q.Grain = grain
 	seen := map[string]bool{}
 	for _, d := range q.By {
 		if !isDimension(d) {

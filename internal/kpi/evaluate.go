@@ -311,7 +311,10 @@ func (r *evaluation) buildSQL(ent *entity, attr string, ms []*Measure, dims []st
 			periodJoin = fmt.Sprintf("JOIN periods p ON %[1]s >= p.pstart AND %[1]s < p.pend", t)
 		} else {
 			shift := r.e.cal.ShiftMonths(r.q.Grain)
-			periodJoin = "JOIN periods p ON p.pkey = " + d.Truncate(string(r.q.Grain), t, shift)
+			// The bucket join is the fast path; the bounds keep clipped periods
+			// clipped, and the overall range lets the scan skip what is outside.
+			periodJoin = "JOIN periods p ON p.pkey = " + d.Truncate(string(r.q.Grain), t, shift) +
+				fmt.Sprintf(" AND %[1]s >= p.pstart AND %[1]s < p.pend", t)
 			where = append(where, fmt.Sprintf("%[1]s >= %[2]s AND %[1]s < %[3]s", t, d.Timestamp("?"), d.Timestamp("?")))
 			args = append(args, r.periods[0].Start, r.periods[len(r.periods)-1].End)
 		}
@@ -653,6 +656,22 @@ func (r *evaluation) evaluate(p *plan, outer, inner *grainData, first int, res *
 			// With rep among the dimensions, by_rep reads the outer groups themselves.
 			if gr.period >= first && (has(gr, p.outer) || inner == outer && has(gr, p.inner)) {
 				keys[k] = gr
+			}
+		}
+		// A group that had data last period gets a row now, so that growth shows a
+		// fall to nothing instead of leaving the period out.
+		if p.usesPrev {
+			var carried []*group
+			for _, gr := range outer.groups {
+				if gr.period+1 < len(r.periods) && gr.period+1 >= first && has(gr, p.outer) {
+					carried = append(carried, gr)
+				}
+			}
+			for _, gr := range carried {
+				k := groupKey(gr.period+1, gr.dims)
+				if _, ok := keys[k]; !ok {
+					keys[k] = outer.at(gr.period+1, gr.dims)
+				}
 			}
 		}
 		if p.usesRep && inner != outer {

@@ -155,6 +155,9 @@ func (c Calendar) Periods(g Grain, from, to time.Time) []Period {
 	if g == All {
 		return []Period{{Label: "all", Bucket: from, Start: from, End: to}}
 	}
+	if _, err := ParseGrain(string(g)); err != nil || g != Grain(strings.ToLower(string(g))) {
+		return nil
+	}
 	var ps []Period
 	for b := c.BucketStart(g, from); b.Before(to); b = next(g, b) {
 		p := Period{Label: c.Label(g, b), Bucket: b, Start: b, End: next(g, b)}

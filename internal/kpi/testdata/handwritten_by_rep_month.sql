@@ -186,11 +186,13 @@ SELECT date_trunc('month', date) AS month, rep_id AS rep,
 FROM time_entries WHERE date >= $from AND date < $to
 GROUP BY ALL;
 
--- revenue growth against the previous month (the month before $from included)
+-- revenue growth against the previous month (the month before $from included), for
+-- reps with closed deals this month or last
 SELECT month, rep, revenue / nullif(prev, 0) - 1 AS revenue_growth
 FROM (
     SELECT m.month, r.rep, coalesce(w.revenue, 0) AS revenue,
-           coalesce(lag(w.revenue) OVER (PARTITION BY r.rep ORDER BY m.month), 0) AS prev, w.closed IS NOT NULL AS has
+           coalesce(lag(w.revenue) OVER (PARTITION BY r.rep ORDER BY m.month), 0) AS prev, w.closed IS NOT NULL AS has,
+           coalesce(lag(w.closed IS NOT NULL) OVER (PARTITION BY r.rep ORDER BY m.month), FALSE) AS had
     FROM range($from - INTERVAL 1 MONTH, $to, INTERVAL 1 MONTH) m(month)
     CROSS JOIN (SELECT DISTINCT owner_rep_id AS rep FROM opportunities) r
     LEFT JOIN (SELECT date_trunc('month', close_date) AS month, owner_rep_id AS rep,
@@ -198,7 +200,7 @@ FROM (
                FROM opportunities WHERE status IN ('won', 'lost') GROUP BY ALL) w
       ON w.month = m.month AND w.rep = r.rep
 )
-WHERE has AND month >= $from;
+WHERE (has OR had) AND month >= $from;
 
 -- data quality
 WITH today AS (SELECT $today AS d), records AS (
