@@ -239,7 +239,7 @@ func boolValue(b bool) value {
 
 // env supplies the values of names while a formula is evaluated for one group.
 type env interface {
-	lookup(name string) value
+	lookup(id *Ident) value
 	prev(n Node) value
 	byRep(agg string, val Node, cond Node) value
 }
@@ -259,7 +259,7 @@ func eval(n Node, en env) value {
 		}
 		return null
 	case *Ident:
-		return en.lookup(x.Name)
+		return en.lookup(x)
 	case *Unary:
 		v := eval(x.X, en)
 		if v.null {

@@ -32,6 +32,7 @@ type Measure struct {
 	source string // file the definition came from
 	expr   Node
 	filter Node
+	idx    int // position in the catalog, for slot lookups
 }
 
 // KPI is a named formula over measures and other KPIs, with what a reader needs to
@@ -49,6 +50,7 @@ type KPI struct {
 
 	source  string
 	formula Node
+	idx     int
 }
 
 // Source is the file the KPI was declared in ("built-in" for the catalog).
@@ -110,6 +112,7 @@ func (e *DefinitionError) Unwrap() error { return e.Err }
 // of an existing measure or KPI.
 func LoadCatalog(ents map[string]*entity, extra ...string) (*Catalog, error) {
 	c := &Catalog{measures: map[string]*Measure{}, kpis: map[string]*KPI{}, entities: ents}
+	defer c.index()
 	names, err := fs.Glob(catalogFiles, "catalog/*.yaml")
 	if err != nil {
 		return nil, err
@@ -337,6 +340,29 @@ func keys(m map[string]string) string {
 		return "(none)"
 	}
 	return strings.Join(ks, ", ")
+}
+
+// index numbers measures and KPIs and points each formula identifier at what it
+// names.
+func (c *Catalog) index() {
+	var ids []string
+	for id := range c.measures {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for i, id := range ids {
+		c.measures[id].idx = i
+	}
+	for i, id := range c.order {
+		k := c.kpis[id]
+		k.idx = i
+		walk(k.formula, func(n Node) {
+			if x, ok := n.(*Ident); ok {
+				x.measure = c.measures[x.Name]
+				x.kpi = c.kpis[x.Name]
+			}
+		})
+	}
 }
 
 // resolve checks that every name a KPI formula uses exists and that KPIs do not

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -81,7 +80,7 @@ type Query struct {
 // Row is one KPI value.
 type Row struct {
 	KPI    string
-	Period Period
+	Period *Period
 	Dims   []*string // one per Query.By; nil is a blank dimension value
 	Value  *float64  // nil is null
 }
@@ -259,13 +258,8 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) (*Result, error) {
 	if err := run.fetch(ctx, batches); err != nil {
 		return nil, err
 	}
-	if innerG != outerG {
-		innerG.indexBy(outerG)
-	}
-	for _, p := range ok {
-		run.evaluate(p, outerG, innerG, first, res)
-	}
-	sortRows(res.Rows, ids)
+	run.prepare(ok, outerG, innerG)
+	run.evaluate(ok, outerG, innerG, first, res)
 	return res, nil
 }
 
@@ -362,34 +356,4 @@ func (e *Engine) extent(ctx context.Context) (time.Time, time.Time, error) {
 		return time.Time{}, time.Time{}, nil
 	}
 	return dayStart(*lo), dayStart(*hi).AddDate(0, 0, 1), nil
-}
-
-func sortRows(rows []Row, order []string) {
-	rank := map[string]int{}
-	for i, id := range order {
-		rank[id] = i
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if a.KPI != b.KPI {
-			return rank[a.KPI] < rank[b.KPI]
-		}
-		if !a.Period.Bucket.Equal(b.Period.Bucket) {
-			return a.Period.Bucket.Before(b.Period.Bucket)
-		}
-		for d := range a.Dims {
-			x, y := a.Dims[d], b.Dims[d]
-			switch {
-			case x == nil && y == nil:
-				continue
-			case x == nil:
-				return true
-			case y == nil:
-				return false
-			case *x != *y:
-				return *x < *y
-			}
-		}
-		return false
-	})
 }

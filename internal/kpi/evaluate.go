@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,19 +27,25 @@ type evaluation struct {
 type group struct {
 	period int
 	dims   []*string
-	vals   map[string]value
-	memo   map[string]value
+	dimKey string
+	vals   []value // by the grain's measure slot
+	has    []bool  // whether the query returned the slot's measure
+	memo   []value // KPI values by catalog position, once computed
+	done   []bool
+	prev   *group   // the same dimensions one period earlier, if that group exists
+	kids   []*group // per-rep groups below this one (by_rep)
 }
 
 // grainData holds the measure values of every group at one set of dimensions.
 type grainData struct {
 	dims     []string
 	measures map[string]*Measure
+	order    []string // measure ids in slot order, for deterministic query building
+	slot     []int    // catalog measure position → slot, -1 when not wanted here
 	groups   map[string]*group
-	order    []string // measure ids, for deterministic query building
-	// children maps an outer group key to its per-rep groups (inner grains only).
-	children map[string][]*group
+	sorted   []*group // by period, then dimension values
 	repIdx   int
+	nkpis    int
 }
 
 func (r *evaluation) grain(dims []string) *grainData {
@@ -44,7 +53,11 @@ func (r *evaluation) grain(dims []string) *grainData {
 	if g, ok := r.grains[k]; ok {
 		return g
 	}
-	g := &grainData{dims: dims, measures: map[string]*Measure{}, groups: map[string]*group{}, repIdx: -1}
+	g := &grainData{dims: dims, measures: map[string]*Measure{}, groups: map[string]*group{}, repIdx: -1,
+		slot: make([]int, len(r.e.cat.measures)), nkpis: len(r.e.cat.order)}
+	for i := range g.slot {
+		g.slot[i] = -1
+	}
 	for i, d := range dims {
 		if d == "rep" {
 			g.repIdx = i
@@ -57,13 +70,13 @@ func (r *evaluation) grain(dims []string) *grainData {
 func (g *grainData) want(m *Measure) {
 	if _, ok := g.measures[m.ID]; !ok {
 		g.measures[m.ID] = m
+		g.slot[m.idx] = len(g.order)
 		g.order = append(g.order, m.ID)
 	}
 }
 
-func groupKey(period int, dims []*string) string {
+func dimKey(dims []*string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d", period)
 	for _, d := range dims {
 		b.WriteByte(0x1f)
 		if d == nil {
@@ -76,31 +89,72 @@ func groupKey(period int, dims []*string) string {
 	return b.String()
 }
 
+func groupKey(period int, dk string) string { return strconv.Itoa(period) + dk }
+
+func (g *grainData) newGroup(period int, dims []*string, dk string) *group {
+	return &group{period: period, dims: dims, dimKey: dk,
+		vals: make([]value, len(g.order)), has: make([]bool, len(g.order))}
+}
+
 func (g *grainData) at(period int, dims []*string) *group {
-	k := groupKey(period, dims)
+	dk := dimKey(dims)
+	k := groupKey(period, dk)
 	gr, ok := g.groups[k]
 	if !ok {
-		gr = &group{period: period, dims: dims, vals: map[string]value{}}
+		gr = g.newGroup(period, dims, dk)
 		g.groups[k] = gr
 	}
 	return gr
 }
 
-// indexBy links each group of an inner (per-rep) grain to its outer group.
-func (g *grainData) indexBy(outer *grainData) {
-	g.children = map[string][]*group{}
+// finish links groups to the previous period's and sorts them for output.
+func (g *grainData) finish() {
+	g.sorted = g.sorted[:0]
 	for _, gr := range g.groups {
-		var dims []*string
+		if gr.period > 0 {
+			gr.prev = g.groups[groupKey(gr.period-1, gr.dimKey)]
+		}
+		g.sorted = append(g.sorted, gr)
+	}
+	slices.SortFunc(g.sorted, func(a, b *group) int {
+		if a.period != b.period {
+			return a.period - b.period
+		}
+		for i := range a.dims {
+			x, y := a.dims[i], b.dims[i]
+			switch {
+			case x == nil && y == nil:
+				continue
+			case x == nil:
+				return -1
+			case y == nil:
+				return 1
+			}
+			if c := strings.Compare(*x, *y); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+// indexBy hangs each group of an inner (per-rep) grain under its outer group,
+// creating outer groups that only per-rep data reaches.
+func (g *grainData) indexBy(outer *grainData) {
+	for _, gr := range g.groups {
+		dims := make([]*string, 0, len(gr.dims)-1)
 		for i, d := range gr.dims {
 			if i != g.repIdx {
 				dims = append(dims, d)
 			}
 		}
-		k := groupKey(gr.period, dims)
-		g.children[k] = append(g.children[k], gr)
+		o := outer.at(gr.period, dims)
+		o.kids = append(o.kids, gr)
 	}
-	for _, kids := range g.children {
-		sort.Slice(kids, func(i, j int) bool { return strOrEmpty(kids[i].dims[g.repIdx]) < strOrEmpty(kids[j].dims[g.repIdx]) })
+	for _, o := range outer.groups {
+		slices.SortFunc(o.kids, func(a, b *group) int {
+			return strings.Compare(strOrEmpty(a.dims[g.repIdx]), strOrEmpty(b.dims[g.repIdx]))
+		})
 	}
 }
 
@@ -172,8 +226,12 @@ func (r *evaluation) fetch(ctx context.Context, batches []*batch) error {
 			if err != nil {
 				return fmt.Errorf("compile %s measures: %w", b.entity, err)
 			}
+			t0 := time.Now()
 			if b.rows, err = r.scan(ctx, len(b.g.dims), len(b.ms), query, args); err != nil {
 				return fmt.Errorf("evaluate %s measures: %w", b.entity, err)
+			}
+			if os.Getenv("KPITRACE") != "" {
+				fmt.Fprintf(os.Stderr, "%-14s %-18s %v dims=%v\n", b.entity, b.attr, time.Since(t0), b.g.dims)
 			}
 			return nil
 		})
@@ -185,7 +243,9 @@ func (r *evaluation) fetch(ctx context.Context, batches []*batch) error {
 		for _, row := range b.rows {
 			gr := b.g.at(row.period, row.dims)
 			for i, m := range b.ms {
-				gr.vals[m.ID] = row.vals[i]
+				slot := b.g.slot[m.idx]
+				gr.vals[slot] = row.vals[i]
+				gr.has[slot] = true
 			}
 		}
 		b.rows = nil
@@ -502,32 +562,30 @@ type groupEnv struct {
 	gr    *group
 }
 
-func (en *groupEnv) lookup(name string) value {
-	if m, ok := en.r.e.cat.measures[name]; ok {
-		if v, ok := en.gr.vals[name]; ok {
-			if v.null && zeroWhenEmpty(m) {
-				return value{}
-			}
-			return v
+func (en *groupEnv) lookup(id *Ident) value {
+	if m := id.measure; m != nil {
+		if slot := en.g.slot[m.idx]; slot >= 0 && en.gr.has[slot] && !en.gr.vals[slot].null {
+			return en.gr.vals[slot]
 		}
 		if zeroWhenEmpty(m) {
 			return value{}
 		}
 		return null
 	}
-	if k, ok := en.r.e.cat.kpis[name]; ok {
+	if k := id.kpi; k != nil {
 		if en.gr.memo == nil {
-			en.gr.memo = map[string]value{}
+			en.gr.memo = make([]value, en.g.nkpis)
+			en.gr.done = make([]bool, en.g.nkpis)
 		}
-		if v, ok := en.gr.memo[name]; ok {
-			return v
+		if en.gr.done[k.idx] {
+			return en.gr.memo[k.idx]
 		}
 		v := eval(k.formula, en)
-		en.gr.memo[name] = v
+		en.gr.memo[k.idx], en.gr.done[k.idx] = v, true
 		return v
 	}
 	p := en.r.periods[en.gr.period]
-	switch name {
+	switch id.Name {
 	case "period_days":
 		return num(p.Days())
 	case "period_months":
@@ -540,20 +598,18 @@ func (en *groupEnv) prev(n Node) value {
 	if en.gr.period == 0 {
 		return null
 	}
-	k := groupKey(en.gr.period-1, en.gr.dims)
-	gr, ok := en.g.groups[k]
-	if !ok {
-		gr = &group{period: en.gr.period - 1, dims: en.gr.dims, vals: map[string]value{}}
+	gr := en.gr.prev
+	if gr == nil {
+		// Nothing happened for these dimensions last period.
+		gr = en.g.newGroup(en.gr.period-1, en.gr.dims, en.gr.dimKey)
 	}
 	return eval(n, &groupEnv{r: en.r, g: en.g, inner: en.inner, gr: gr})
 }
 
 func (en *groupEnv) byRep(agg string, val, cond Node) value {
-	var kids []*group
+	kids := en.gr.kids
 	if en.inner == en.g {
 		kids = []*group{en.gr}
-	} else {
-		kids = en.inner.children[groupKey(en.gr.period, en.gr.dims)]
 	}
 	var xs []float64
 	for _, kid := range kids {
@@ -635,76 +691,111 @@ func aggregateReps(agg string, xs []float64) value {
 	return null
 }
 
-// evaluate computes one KPI for every group of the outer grain.
-func (r *evaluation) evaluate(p *plan, outer, inner *grainData, first int, res *Result) {
-	keys := map[string]*group{}
+// prepare creates every group any KPI may report and orders them: all periods
+// when there are no dimensions, the period after each group for growth
+// formulas, and outer groups reached only through per-rep data.
+func (r *evaluation) prepare(plans []*plan, outer, inner *grainData) {
 	if len(outer.dims) == 0 {
-		for i := first; i < len(r.periods); i++ {
-			gr := outer.at(i, nil)
-			keys[groupKey(i, nil)] = gr
-		}
-	} else {
-		has := func(gr *group, ms []*Measure) bool {
-			for _, m := range ms {
-				if _, ok := gr.vals[m.ID]; ok {
-					return true
-				}
-			}
-			return false
-		}
-		for k, gr := range outer.groups {
-			// With rep among the dimensions, by_rep reads the outer groups themselves.
-			if gr.period >= first && (has(gr, p.outer) || inner == outer && has(gr, p.inner)) {
-				keys[k] = gr
-			}
-		}
-		// A group that had data last period gets a row now, so that growth shows a
-		// fall to nothing instead of leaving the period out.
-		if p.usesPrev {
-			var carried []*group
-			for _, gr := range outer.groups {
-				if gr.period+1 < len(r.periods) && gr.period+1 >= first && has(gr, p.outer) {
-					carried = append(carried, gr)
-				}
-			}
-			for _, gr := range carried {
-				k := groupKey(gr.period+1, gr.dims)
-				if _, ok := keys[k]; !ok {
-					keys[k] = outer.at(gr.period+1, gr.dims)
-				}
-			}
-		}
-		if p.usesRep && inner != outer {
-			for k, kids := range inner.children {
-				if _, ok := keys[k]; ok || len(kids) == 0 || kids[0].period < first {
-					continue
-				}
-				for _, kid := range kids {
-					if has(kid, p.inner) {
-						dims := make([]*string, 0, len(kid.dims)-1)
-						for i, d := range kid.dims {
-							if i != inner.repIdx {
-								dims = append(dims, d)
-							}
-						}
-						keys[k] = outer.at(kid.period, dims)
-						break
-					}
-				}
-			}
+		for i := range r.periods {
+			outer.at(i, nil)
 		}
 	}
-	for _, gr := range keys {
-		en := &groupEnv{r: r, g: outer, inner: inner, gr: gr}
-		v := en.lookup(p.kpi.ID)
-		row := Row{KPI: p.kpi.ID, Period: r.periods[gr.period], Dims: gr.dims}
-		if !v.null {
-			x := v.v
-			row.Value = &x
+	for _, p := range plans {
+		if p.usesPrev {
+			var last []*group
+			for _, gr := range outer.groups {
+				if gr.period+1 < len(r.periods) {
+					last = append(last, gr)
+				}
+			}
+			for _, gr := range last {
+				outer.at(gr.period+1, gr.dims)
+			}
+			break
 		}
-		if row.Dims == nil {
-			row.Dims = []*string{}
+	}
+	if inner != outer {
+		inner.indexBy(outer)
+	}
+	outer.finish()
+}
+
+func slotsOf(g *grainData, ms []*Measure) []int {
+	var out []int
+	for _, m := range ms {
+		if s := g.slot[m.idx]; s >= 0 {
+			out = append(out, s)
 		}
-		res.Rows = append(res.Rows, row)
+	}
+	return out
+}
+
+func hasAny(gr *group, slots []int) bool {
+	if gr == nil {
+		return false
+	}
+	for _, s := range slots {
+		if gr.has[s] {
+			return true
+		}
+	}
+	return false
+}
+
+// selectGroups lists the groups of the outer grain that have data for a KPI, in
+// the grain's order.
+func (r *evaluation) selectGroups(p *plan, outer, inner *grainData, first int) []*group {
+	outerSlots := slotsOf(outer, p.outer)
+	innerSlots := slotsOf(inner, p.inner)
+	var kept []*group
+	for _, gr := range outer.sorted {
+		if gr.period < first {
+			continue
+		}
+		keep := len(outer.dims) == 0 || hasAny(gr, outerSlots) ||
+			inner == outer && hasAny(gr, innerSlots) ||
+			p.usesPrev && hasAny(gr.prev, outerSlots)
+		if !keep && p.usesRep && inner != outer {
+			for _, kid := range gr.kids {
+				if hasAny(kid, innerSlots) {
+					keep = true
+					break
+				}
+			}
+		}
+		if keep {
+			kept = append(kept, gr)
+		}
+	}
+	return kept
+}
+
+// evaluate computes every KPI for its groups. Rows and their values are
+// allocated once: at a million rows the cost is in growing slices, not in the
+// arithmetic.
+func (r *evaluation) evaluate(plans []*plan, outer, inner *grainData, first int, res *Result) {
+	groups := make([][]*group, len(plans))
+	total := 0
+	for i, p := range plans {
+		groups[i] = r.selectGroups(p, outer, inner, first)
+		total += len(groups[i])
+	}
+	res.Rows = make([]Row, 0, total)
+	values := make([]float64, total)
+	empty := []*string{}
+	for i, p := range plans {
+		for _, gr := range groups[i] {
+			en := groupEnv{r: r, g: outer, inner: inner, gr: gr}
+			v := eval(p.kpi.formula, &en)
+			row := Row{KPI: p.kpi.ID, Period: &r.periods[gr.period], Dims: gr.dims}
+			if !v.null {
+				values[len(res.Rows)] = v.v
+				row.Value = &values[len(res.Rows)]
+			}
+			if row.Dims == nil {
+				row.Dims = empty
+			}
+			res.Rows = append(res.Rows, row)
+		}
 	}
 }

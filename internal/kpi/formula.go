@@ -49,6 +49,11 @@ type Literal struct {
 type Ident struct {
 	Name string
 	At   int
+
+	// Set when a KPI formula is resolved against the catalog, so evaluation
+	// does not look names up per value.
+	measure *Measure
+	kpi     *KPI
 }
 
 // Call applies a function.

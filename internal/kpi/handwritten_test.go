@@ -215,7 +215,17 @@ func benchReps() int {
 func BenchmarkCatalogByRepMonth(b *testing.B) {
 	ctx := context.Background()
 	reps := benchReps()
-	st := demoStore(b, reps, 24)
+	var st *store.DuckStore
+	if path := os.Getenv("SALESOPS_BENCH_DB"); path != "" {
+		// A database imported beforehand from `salesops demo --months 24`.
+		var err error
+		if st, err = store.OpenDuckDB(ctx, path); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+	} else {
+		st = demoStore(b, reps, 24)
+	}
 	from, to := demoRange(24)
 	today := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	eng, err := New(st, Config{Now: func() time.Time { return today }})

@@ -121,7 +121,7 @@ func (e *Engine) WriteTable(w io.Writer, res *Result) error {
 	for _, r := range res.Rows {
 		if !seen[r.Period.Label] {
 			seen[r.Period.Label] = true
-			periods = append(periods, r.Period)
+			periods = append(periods, *r.Period)
 		}
 	}
 	sort.SliceStable(periods, func(i, j int) bool { return periods[i].Bucket.Before(periods[j].Bucket) })
