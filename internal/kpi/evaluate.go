@@ -336,7 +336,7 @@ func (r *evaluation) buildSQL(ent *entity, attr string, ms []*Measure, dims []st
 	// Measure expressions: their parameters follow the periods'.
 	var aggs []string
 	for _, m := range ms {
-		s, err := r.aggregate(b, ent, m)
+		s, err := r.aggregate(b, ent, m, groupBy)
 		if err != nil {
 			return "", nil, fmt.Errorf("measure %s: %w", m.ID, err)
 		}
@@ -513,7 +513,7 @@ func resolveJoins(ent *entity, names []string) []string {
 	return out
 }
 
-func (r *evaluation) aggregate(b *sqlBuilder, ent *entity, m *Measure) (string, error) {
+func (r *evaluation) aggregate(b *sqlBuilder, ent *entity, m *Measure, groupBy []string) (string, error) {
 	d := r.e.st.Dialect()
 	x := "*"
 	if m.expr != nil {
@@ -529,6 +529,19 @@ func (r *evaluation) aggregate(b *sqlBuilder, ent *entity, m *Measure) (string, 
 		agg = "count(" + x + ")"
 	case "count_distinct":
 		agg = "count(DISTINCT " + x + ")"
+		if slices.Contains(groupBy, x) {
+			// Grouped by the very expression: one distinct value per group when
+			// any row has it, and no per-group hash set to build.
+			agg = "CASE WHEN count(" + x + ") > 0 THEN 1 ELSE 0 END"
+			if m.filter != nil {
+				f, err := b.compile(m.filter, ent)
+				if err != nil {
+					return "", err
+				}
+				agg = "CASE WHEN count(" + x + ") FILTER (WHERE " + f + ") > 0 THEN 1 ELSE 0 END"
+			}
+			return d.Double(agg), nil
+		}
 	case "sum", "avg", "min", "max":
 		agg = m.Agg + "(" + x + ")"
 	case "median":
