@@ -137,6 +137,7 @@ func Import(ctx context.Context, st store.Store, paths []string, opts Options) (
 		im       store.Import
 		stageErr error
 		stagers  = map[*model.Entity]store.Stager{}
+		done     = map[*model.Entity]bool{}
 	)
 	defer func() {
 		if im != nil {
@@ -145,7 +146,7 @@ func Import(ctx context.Context, st store.Store, paths []string, opts Options) (
 	}()
 	for b := range out {
 		if stageErr == nil {
-			if stageErr = stage(ctx, st, &im, stagers, b); stageErr != nil {
+			if stageErr = stage(ctx, st, &im, stagers, done, b); stageErr != nil {
 				cancel() // stop the reader; the loop drains what it already sent
 			}
 		}
@@ -184,7 +185,7 @@ func Import(ctx context.Context, st store.Store, paths []string, opts Options) (
 
 // stage appends a batch to its entity's stager, beginning the import on the
 // first batch of the run.
-func stage(ctx context.Context, st store.Store, im *store.Import, stagers map[*model.Entity]store.Stager, b *batch) error {
+func stage(ctx context.Context, st store.Store, im *store.Import, stagers map[*model.Entity]store.Stager, done map[*model.Entity]bool, b *batch) error {
 	if *im == nil {
 		i, err := st.BeginImport(ctx)
 		if err != nil {
@@ -194,6 +195,16 @@ func stage(ctx context.Context, st store.Store, im *store.Import, stagers map[*m
 	}
 	sg, ok := stagers[b.entity]
 	if !ok {
+		// Files come in load order, so a new entity means the ones before it
+		// are complete and the store can start writing them.
+		for e, prev := range stagers {
+			if !done[e] {
+				done[e] = true
+				if err := prev.Done(); err != nil {
+					return fmt.Errorf("import %s: %w", e.Name, err)
+				}
+			}
+		}
 		var err error
 		if sg, err = (*im).Stager(b.entity); err != nil {
 			return fmt.Errorf("import %s: %w", b.file, err)

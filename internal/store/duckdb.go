@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -13,8 +11,6 @@ import (
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
-
-	"github.com/salesops/salesops/internal/model"
 )
 
 //go:embed migrations/*.sql
@@ -35,6 +31,12 @@ func OpenDuckDB(ctx context.Context, path string) (*DuckStore, error) {
 	}
 	db := sql.OpenDB(connector)
 	s := &DuckStore{db: db, connector: connector}
+	// Nothing reads rows in storage order, and letting DuckDB reorder makes bulk
+	// inserts cheaper (about 15% off a 15M-row import).
+	if _, err := db.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -145,210 +147,4 @@ func (s *DuckStore) inTx(ctx context.Context, f func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-// BeginImport implements Store.
-func (s *DuckStore) BeginImport(ctx context.Context) (Import, error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("begin import: %w", err)
-	}
-	return &duckImport{conn: conn, stagers: map[string]*duckStager{}}, nil
-}
-
-type duckImport struct {
-	conn    *sql.Conn
-	stagers map[string]*duckStager
-	done    bool
-}
-
-type duckStager struct {
-	entity   *model.Entity
-	table    string
-	appender *duckdb.Appender
-	closed   bool
-}
-
-func (st *duckStager) Append(values ...any) error {
-	if err := st.appender.AppendRow(toDriverValues(values)...); err != nil {
-		return fmt.Errorf("stage %s: %w", st.entity.Name, err)
-	}
-	return nil
-}
-
-func toDriverValues(values []any) []driver.Value {
-	out := make([]driver.Value, len(values))
-	for i, v := range values {
-		out[i] = v
-	}
-	return out
-}
-
-func (st *duckStager) close() error {
-	if st.closed {
-		return nil
-	}
-	st.closed = true
-	return st.appender.Close()
-}
-
-// stagingType is the column type rows are staged in. Decimals arrive as float64
-// and are rounded to the stored scale when merged.
-func stagingType(k model.Kind) string {
-	switch k {
-	case model.Time:
-		return "TIMESTAMP"
-	case model.Decimal, model.Fraction, model.Number:
-		return "DOUBLE"
-	case model.Score:
-		return "INTEGER"
-	case model.Bool:
-		return "BOOLEAN"
-	}
-	return "VARCHAR"
-}
-
-func keyColumn(e *model.Entity) string {
-	if e.CompositeKey() {
-		return "row_key"
-	}
-	return e.Key[0]
-}
-
-func (im *duckImport) Stager(e *model.Entity) (Stager, error) {
-	if st, ok := im.stagers[e.Name]; ok {
-		return st, nil
-	}
-	table := "stage_" + e.Name
-	var cols []string
-	for _, c := range e.Columns {
-		cols = append(cols, c.Name+" "+stagingType(c.Kind))
-	}
-	if e.CompositeKey() {
-		cols = append(cols, "row_key VARCHAR")
-	}
-	cols = append(cols, "seq BIGINT")
-	ctx := context.Background()
-	if _, err := im.conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE "+table+" ("+strings.Join(cols, ", ")+")"); err != nil {
-		return nil, fmt.Errorf("stage %s: %w", e.Name, err)
-	}
-	var app *duckdb.Appender
-	err := im.conn.Raw(func(dc any) error {
-		var err error
-		app, err = duckdb.NewAppender(dc.(driver.Conn), "temp", "main", table)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("stage %s: %w", e.Name, err)
-	}
-	st := &duckStager{entity: e, table: table, appender: app}
-	im.stagers[e.Name] = st
-	return st, nil
-}
-
-func (im *duckImport) Commit(ctx context.Context) (map[string]MergeResult, error) {
-	if im.done {
-		return nil, errors.New("import already finished")
-	}
-	for _, st := range im.stagers {
-		if err := st.close(); err != nil {
-			return nil, fmt.Errorf("stage %s: %w", st.entity.Name, err)
-		}
-	}
-	results := map[string]MergeResult{}
-	tx, err := im.conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("begin import transaction: %w", err)
-	}
-	for _, e := range model.Entities {
-		st, ok := im.stagers[e.Name]
-		if !ok {
-			continue
-		}
-		r, err := mergeEntity(ctx, tx, st)
-		if err != nil {
-			_ = tx.Rollback()
-			return nil, fmt.Errorf("merge %s: %w", e.Name, err)
-		}
-		results[e.Name] = r
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE store_meta SET value = value + 1 WHERE name = 'data_version'`); err != nil {
-		_ = tx.Rollback()
-		return nil, fmt.Errorf("bump data version: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit import: %w", err)
-	}
-	return results, im.Rollback()
-}
-
-// mergeEntity replaces stored rows whose key was staged and inserts the staged
-// rows, keeping only the last row of each repeated key.
-func mergeEntity(ctx context.Context, tx *sql.Tx, st *duckStager) (MergeResult, error) {
-	var r MergeResult
-	key := keyColumn(st.entity)
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(
-		`SELECT %[1]s, count(*) AS n, count(*) OVER () AS total FROM %[2]s GROUP BY %[1]s HAVING count(*) > 1 ORDER BY %[1]s LIMIT 100`, key, st.table))
-	if err != nil {
-		return r, err
-	}
-	for rows.Next() {
-		var k string
-		var n int64
-		if err := rows.Scan(&k, &n, &r.Repeats); err != nil {
-			rows.Close()
-			return r, err
-		}
-		r.Repeated = append(r.Repeated, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return r, err
-	}
-	res, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE %[2]s IN (SELECT %[2]s FROM %[3]s)`, st.entity.Name, key, st.table))
-	if err != nil {
-		return r, err
-	}
-	r.Replaced, _ = res.RowsAffected()
-	var cols, sel []string
-	if st.entity.CompositeKey() {
-		cols, sel = append(cols, "row_key"), append(sel, "row_key")
-	}
-	for _, c := range st.entity.Columns {
-		cols = append(cols, c.Name)
-		if c.Kind == model.Decimal {
-			sel = append(sel, fmt.Sprintf("CAST(round(%s, 4) AS DECIMAL(18, 4))", c.Name))
-		} else {
-			sel = append(sel, c.Name)
-		}
-	}
-	where := ""
-	if r.Repeats > 0 {
-		where = fmt.Sprintf(" WHERE seq IN (SELECT max(seq) FROM %s GROUP BY %s)", st.table, key)
-	}
-	res, err = tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s%s`,
-		st.entity.Name, strings.Join(cols, ", "), strings.Join(sel, ", "), st.table, where))
-	if err != nil {
-		return r, err
-	}
-	r.Rows, _ = res.RowsAffected()
-	return r, nil
-}
-
-func (im *duckImport) Rollback() error {
-	if im.done {
-		return nil
-	}
-	im.done = true
-	var errs []error
-	for _, st := range im.stagers {
-		if err := st.close(); err != nil {
-			errs = append(errs, err)
-		}
-		if _, err := im.conn.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+st.table); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	errs = append(errs, im.conn.Close())
-	return errors.Join(errs...)
 }

@@ -44,6 +44,10 @@ type Import interface {
 // Stager receives the rows of one entity.
 type Stager interface {
 	Append(values ...any) error
+	// Done says the run has no more rows of this entity, so the store may start
+	// writing them while later files are still being read. They stay invisible
+	// until Commit.
+	Done() error
 }
 
 // MergeResult is what Commit did to one entity table.
