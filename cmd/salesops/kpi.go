@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -75,6 +76,7 @@ func newKPICmd() *cobra.Command {
 		to      string
 		format  string
 		filters []string
+		verbose bool
 	)
 	cmd := &cobra.Command{
 		Use:   "kpi [--kpi ID,ID | --all] [--by DIM,DIM] [--period week|month|quarter|year|all] [--from DATE] [--to DATE] [--format table|json|csv]",
@@ -127,6 +129,16 @@ note on stderr.`,
 			if err != nil {
 				return err
 			}
+			if verbose {
+				var mu sync.Mutex
+				stderr := cmd.ErrOrStderr()
+				cfg.OnQuery = func(s kpi.QueryStat) {
+					mu.Lock()
+					defer mu.Unlock()
+					fmt.Fprintf(stderr, "query %-14s %-20s by %-12s %8d rows %v\n", s.Entity, s.Attribution, strings.Join(s.Dims, ","), s.Rows, s.Took.Round(time.Millisecond))
+				}
+			}
+			started := time.Now()
 			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
 			if err != nil {
 				return err
@@ -142,6 +154,9 @@ note on stderr.`,
 			}
 			for _, n := range res.Notes {
 				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", n)
+			}
+			if verbose {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d values in %v\n", len(res.Rows), time.Since(started).Round(time.Millisecond))
 			}
 			out := cmd.OutOrStdout()
 			switch format {
@@ -162,6 +177,7 @@ note on stderr.`,
 	cmd.Flags().StringVar(&to, "to", "", "last day, inclusive, YYYY-MM-DD (default: last day with data)")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table, json or csv")
 	cmd.Flags().StringArrayVar(&filters, "filter", nil, "keep rows with DIM=VALUE (team keeps its sub-teams); repeatable")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print each query the engine runs, with its time, on stderr")
 	cmd.AddCommand(newKPIListCmd())
 	return cmd
 }

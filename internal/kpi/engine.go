@@ -25,16 +25,29 @@ type Config struct {
 	StageProbabilities map[string]float64
 	// Definitions are extra KPI definition files or directories.
 	Definitions []string
+	// OnQuery, when set, is told about every query the engine runs (for
+	// metrics and --verbose output). It may be called from several goroutines.
+	OnQuery func(QueryStat)
+}
+
+// QueryStat describes one query of an evaluation.
+type QueryStat struct {
+	Entity      string
+	Attribution string // "time:close_date", "at:end", "periodic"
+	Dims        []string
+	Rows        int
+	Took        time.Duration
 }
 
 // Engine evaluates KPIs against a store.
 type Engine struct {
-	st    store.Store
-	cat   *Catalog
-	cal   Calendar
-	ents  map[string]*entity
-	now   func() time.Time
-	probs map[string]float64
+	st      store.Store
+	cat     *Catalog
+	cal     Calendar
+	ents    map[string]*entity
+	now     func() time.Time
+	probs   map[string]float64
+	onQuery func(QueryStat)
 }
 
 // New loads the catalog (built-in plus cfg.Definitions) and returns an engine.
@@ -56,7 +69,7 @@ func New(st store.Store, cfg Config) (*Engine, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Engine{st: st, cat: cat, cal: cfg.Calendar, ents: ents, now: now, probs: cfg.StageProbabilities}, nil
+	return &Engine{st: st, cat: cat, cal: cfg.Calendar, ents: ents, now: now, probs: cfg.StageProbabilities, onQuery: cfg.OnQuery}, nil
 }
 
 // Catalog returns the measures and KPIs the engine knows.

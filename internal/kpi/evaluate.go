@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -230,8 +229,8 @@ func (r *evaluation) fetch(ctx context.Context, batches []*batch) error {
 			if b.rows, err = r.scan(ctx, len(b.g.dims), len(b.ms), query, args); err != nil {
 				return fmt.Errorf("evaluate %s measures: %w", b.entity, err)
 			}
-			if os.Getenv("KPITRACE") != "" {
-				fmt.Fprintf(os.Stderr, "%-14s %-18s %v dims=%v\n", b.entity, b.attr, time.Since(t0), b.g.dims)
+			if r.e.onQuery != nil {
+				r.e.onQuery(QueryStat{Entity: b.entity, Attribution: b.attr, Dims: b.g.dims, Rows: len(b.rows), Took: time.Since(t0)})
 			}
 			return nil
 		})
