@@ -88,6 +88,29 @@ func TestKPICommand(t *testing.T) {
 		t.Errorf("csv:\n%s\nwant:\n%s", stdout, wantCSV)
 	}
 
+	// The table puts periods side by side: one line per KPI and team.
+	code, stdout, _ = runCLI(t, "kpi", "--db", db, "--kpi", "revenue", "--by", "team", "--period", "month")
+	if code != 0 {
+		t.Fatal(stdout)
+	}
+	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
+	// T1 (with T2 below it) won 1000.50 + 2000 in February; T2 won 2000. In
+	// March only T2's loss closed (revenue 0, in both teams); in January no deal
+	// closed, so no team has a January row and the column is absent.
+	wantLines := [][]string{
+		{"KPI", "TEAM", "2026-02", "2026-03"},
+		{"revenue", "T1", "3000.50", "0.00"},
+		{"revenue", "T2", "2000.00", "0.00"},
+	}
+	if len(lines) != len(wantLines) {
+		t.Fatalf("table:\n%s", stdout)
+	}
+	for i, w := range wantLines {
+		if got := strings.Fields(lines[i]); strings.Join(got, " ") != strings.Join(w, " ") {
+			t.Errorf("line %d = %q, want %q", i, got, w)
+		}
+	}
+
 	// A KPI that cannot be cut by rep is left out with a note.
 	code, stdout, stderr = runCLI(t, "kpi", "--db", db, "--kpi", "cost_per_lead", "--by", "rep", "--format", "json")
 	if code != 0 || strings.TrimSpace(stdout) != "[]" || !strings.Contains(stderr, "cost_per_lead: not available by rep") {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,27 +153,42 @@ func (e *Engine) WriteTable(w io.Writer, res *Result) error {
 		col[p.Label] = i
 	}
 	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
-	var line []string
-	var key string
-	flush := func() {
-		if line != nil {
-			fmt.Fprintln(tw, strings.Join(line, "\t")+"\t")
-		}
+	// One line per KPI and dimension values, in the rows' KPI order and then
+	// by dimension values.
+	type line struct {
+		kpi   int
+		dims  []string
+		cells []string
 	}
+	var lines []*line
+	index := map[string]*line{}
+	kpiRank := map[string]int{}
 	for _, r := range res.Rows {
+		if _, ok := kpiRank[r.KPI]; !ok {
+			kpiRank[r.KPI] = len(kpiRank)
+		}
 		dims := dimCells(r)
 		k := r.KPI + "\x1f" + strings.Join(dims, "\x1f")
-		if line == nil || k != key {
-			flush()
-			key = k
-			line = append([]string{r.KPI}, dims...)
+		l, ok := index[k]
+		if !ok {
+			l = &line{kpi: kpiRank[r.KPI], dims: dims, cells: append([]string{r.KPI}, dims...)}
 			for range periods {
-				line = append(line, "")
+				l.cells = append(l.cells, "")
 			}
+			index[k] = l
+			lines = append(lines, l)
 		}
-		line[1+len(dims)+col[r.Period.Label]] = FormatValue(e.unit(r.KPI), r.Value)
+		l.cells[1+len(dims)+col[r.Period.Label]] = FormatValue(e.unit(r.KPI), r.Value)
 	}
-	flush()
+	sort.SliceStable(lines, func(i, j int) bool {
+		if lines[i].kpi != lines[j].kpi {
+			return lines[i].kpi < lines[j].kpi
+		}
+		return slices.Compare(lines[i].dims, lines[j].dims) < 0
+	})
+	for _, l := range lines {
+		fmt.Fprintln(tw, strings.Join(l.cells, "\t")+"\t")
+	}
 	return tw.Flush()
 }
 
