@@ -116,13 +116,6 @@ type QueryError struct {
 
 func (e *QueryError) Error() string { return e.Param + ": " + e.Msg }
 
-// measureNeed is a measure wanted at a grain; inner grains add the rep dimension
-// for by_rep aggregations.
-type measureNeed struct {
-	m     *Measure
-	inner bool
-}
-
 // plan is what one KPI needs.
 type plan struct {
 	kpi      *KPI

@@ -1,7 +1,6 @@
 package kpi
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -242,7 +241,6 @@ func entities(d store.Dialect) map[string]*entity {
 			name: "opportunities",
 			doc:  "deals: flows by created_at or close_date, or open deals as a snapshot",
 			from: "opportunities o",
-			ctes: nil,
 			joins: repJoins("o.owner_rep_id", map[string]fragment{
 				"account":   acct("o.account_id"),
 				"oppsrc":    {sql: "LEFT JOIN opp_source os ON os.opportunity_id = o.opportunity_id"},
@@ -449,5 +447,3 @@ func (e *entity) columnNames() string {
 	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
-
-func (e *entity) String() string { return fmt.Sprintf("entity %s", e.name) }
