@@ -363,3 +363,12 @@ func (e *Engine) extent(ctx context.Context) (time.Time, time.Time, error) {
 	}
 	return dayStart(*lo), dayStart(*hi).AddDate(0, 0, 1), nil
 }
+
+// Extent is the first day with data and the day after the last, or zero times
+// for an empty database.
+func (e *Engine) Extent(ctx context.Context) (time.Time, time.Time, error) {
+	return e.extent(ctx)
+}
+
+// Calendar is the engine's calendar.
+func (e *Engine) Calendar() Calendar { return e.cal }
