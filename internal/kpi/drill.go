@@ -73,6 +73,13 @@ func (e *Engine) Drill(ctx context.Context, q DrillQuery) (*DrillResult, error) 
 	p := e.plan(k)
 	res := &DrillResult{KPI: k.ID, Period: period.JSON()}
 	run := &evaluation{e: e, q: Query{Grain: grain, Teams: q.Teams}, periods: []Period{period}}
+	var teamFilter []string
+	if t, ok := q.Dims["team"]; ok && t != "" {
+		teamFilter = []string{t}
+	}
+	if run.reps, run.scoped, err = e.scopeReps(ctx, teamFilter, q.Teams); err != nil {
+		return nil, err
+	}
 	for _, m := range append(append([]*Measure{}, p.outer...), p.inner...) {
 		dm, err := run.drillMeasure(ctx, m, q)
 		if err != nil {
@@ -182,14 +189,11 @@ func (r *evaluation) buildDrillSQL(ent *entity, m *Measure, names, dims []string
 	for _, dim := range dims {
 		f := ent.dims[dim]
 		if dim == "team" {
-			// A team's value covers its subtree; the rows are the rep's, once.
-			joins = append(joins, ent.team.joins...)
+			// A team's value covers its subtree: its reps, resolved below.
 			if q.Dims[dim] == "" {
+				joins = append(joins, ent.team.joins...)
 				where = append(where, "("+ent.team.sql+") IS NULL")
-				continue
 			}
-			where = append(where, fmt.Sprintf("%s IN (SELECT descendant FROM team_tree WHERE ancestor = ?)", ent.team.sql))
-			args = append(args, q.Dims[dim])
 			continue
 		}
 		joins = append(joins, f.joins...)
@@ -238,17 +242,13 @@ func (r *evaluation) buildDrillSQL(ent *entity, m *Measure, names, dims []string
 			ctes[dep] = true
 		}
 	}
-	if r.q.Teams != nil {
-		ph := make([]string, len(r.q.Teams))
-		for i, t := range r.q.Teams {
-			ph[i] = "?"
-			args = append(args, t)
-		}
-		if len(ph) == 0 {
-			where = append(where, "FALSE")
-		} else {
-			where = append(where, fmt.Sprintf("%s IN (SELECT descendant FROM team_tree WHERE ancestor IN (%s))", ent.team.sql, strings.Join(ph, ", ")))
-			ordered = resolveJoins(ent, append(ordered, ent.team.joins...))
+	if r.scoped {
+		where = append(where, r.repCondition(ent, &joins, &args))
+		ordered = resolveJoins(ent, joins)
+		for _, j := range ordered {
+			for _, c := range ctesOfJoin[j] {
+				ctes[c] = true
+			}
 		}
 	}
 	with := []string{fmt.Sprintf("periods (pkey, pstart, pend) AS (VALUES (%s, %s, %s))", d.Timestamp("?"), d.Timestamp("?"), d.Timestamp("?"))}

@@ -247,6 +247,9 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) (*Result, error) {
 	}
 
 	run := &evaluation{e: e, q: q, periods: periods, grains: map[string]*grainData{}}
+	if run.reps, run.scoped, err = e.scopeReps(ctx, q.Filters["team"], q.Teams); err != nil {
+		return nil, err
+	}
 	outerG := run.grain(outerDims)
 	innerG := run.grain(innerDims)
 	for _, p := range ok {
@@ -284,7 +287,7 @@ func (e *Engine) unavailable(p *plan, outer, inner []string, q Query) string {
 					return fmt.Sprintf("cannot be filtered by %s (%s has no %s)", d, m.Entity, d)
 				}
 			}
-			if q.Teams != nil && ent.team.sql == "" {
+			if (q.Teams != nil || len(q.Filters["team"]) > 0) && ent.team.sql == "" {
 				return fmt.Sprintf("cannot be restricted to teams (%s belongs to no rep)", m.Entity)
 			}
 		}
@@ -372,3 +375,72 @@ func (e *Engine) Extent(ctx context.Context) (time.Time, time.Time, error) {
 
 // Calendar is the engine's calendar.
 func (e *Engine) Calendar() Calendar { return e.cal }
+
+// scopeReps resolves a team filter and a team scope to the reps of their
+// subtrees (both apply when both are given). scoped is false when neither is.
+func (e *Engine) scopeReps(ctx context.Context, filter, scope []string) ([]string, bool, error) {
+	if len(filter) == 0 && scope == nil {
+		return nil, false, nil
+	}
+	children := map[string][]string{}
+	rows, err := e.st.Query(ctx, `SELECT team_id, parent_team_id FROM teams`)
+	if err != nil {
+		return nil, false, fmt.Errorf("read teams: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var parent *string
+		if err := rows.Scan(&id, &parent); err != nil {
+			rows.Close()
+			return nil, false, fmt.Errorf("read teams: %w", err)
+		}
+		if parent != nil {
+			children[*parent] = append(children[*parent], id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("read teams: %w", err)
+	}
+	subtree := func(roots []string) map[string]bool {
+		in := map[string]bool{}
+		stack := append([]string{}, roots...)
+		for len(stack) > 0 {
+			t := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if in[t] {
+				continue // a cycle in the tree
+			}
+			in[t] = true
+			stack = append(stack, children[t]...)
+		}
+		return in
+	}
+	var sets []map[string]bool
+	if len(filter) > 0 {
+		sets = append(sets, subtree(filter))
+	}
+	if scope != nil {
+		sets = append(sets, subtree(scope))
+	}
+	rows, err = e.st.Query(ctx, `SELECT rep_id, team_id FROM reps WHERE team_id IS NOT NULL ORDER BY rep_id`)
+	if err != nil {
+		return nil, false, fmt.Errorf("read reps: %w", err)
+	}
+	defer rows.Close()
+	reps := []string{}
+	for rows.Next() {
+		var rep, team string
+		if err := rows.Scan(&rep, &team); err != nil {
+			return nil, false, fmt.Errorf("read reps: %w", err)
+		}
+		keep := true
+		for _, set := range sets {
+			keep = keep && set[team]
+		}
+		if keep {
+			reps = append(reps, rep)
+		}
+	}
+	return reps, true, rows.Err()
+}

@@ -20,6 +20,26 @@ type evaluation struct {
 	q       Query
 	periods []Period
 	grains  map[string]*grainData
+	// scoped restricts rows to reps: the team filter's and the scope's subtrees.
+	scoped bool
+	reps   []string
+}
+
+// repCondition keeps an entity's rows whose rep is in scope. Team subtrees are
+// resolved to reps in Go beforehand: a plain list lets the database skip the
+// joins to reps and teams that a subtree test would need on every row.
+func (r *evaluation) repCondition(ent *entity, joins *[]string, args *[]any) string {
+	if len(r.reps) == 0 {
+		return "FALSE"
+	}
+	f := ent.dims["rep"]
+	*joins = append(*joins, f.joins...)
+	ph := make([]string, len(r.reps))
+	for i, rep := range r.reps {
+		ph[i] = "?"
+		*args = append(*args, rep)
+	}
+	return fmt.Sprintf("%s IN (%s)", f.sql, strings.Join(ph, ", "))
 }
 
 // group is one cell of a grain: a period and a value per dimension.
@@ -384,24 +404,10 @@ func (r *evaluation) buildSQL(ent *entity, attr string, ms []*Measure, dims []st
 		filterDims = append(filterDims, dim)
 	}
 	sort.Strings(filterDims)
-	teamCond := func(teams []string) string {
-		ctes["team_tree"] = true
-		joins = append(joins, ent.team.joins...)
-		ph := make([]string, len(teams))
-		for i, t := range teams {
-			ph[i] = "?"
-			args = append(args, t)
-		}
-		return fmt.Sprintf("%s IN (SELECT descendant FROM team_tree WHERE ancestor IN (%s))", ent.team.sql, strings.Join(ph, ", "))
-	}
 	for _, dim := range filterDims {
 		values := r.q.Filters[dim]
-		if len(values) == 0 {
-			continue
-		}
-		if dim == "team" {
-			where = append(where, teamCond(values))
-			continue
+		if len(values) == 0 || dim == "team" {
+			continue // a team filter arrives as the reps of its subtree
 		}
 		f := ent.dims[dim]
 		joins = append(joins, f.joins...)
@@ -412,12 +418,8 @@ func (r *evaluation) buildSQL(ent *entity, attr string, ms []*Measure, dims []st
 		}
 		where = append(where, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", f.sql, strings.Join(ph, ", ")))
 	}
-	if r.q.Teams != nil {
-		if len(r.q.Teams) == 0 {
-			where = append(where, "FALSE")
-		} else {
-			where = append(where, teamCond(r.q.Teams))
-		}
+	if r.scoped {
+		where = append(where, r.repCondition(ent, &joins, &args))
 	}
 
 	orderedJoins := resolveJoins(ent, joins)
