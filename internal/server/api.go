@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -114,16 +115,6 @@ func cacheKey(endpoint string, q url.Values) string {
 	return endpoint + "?" + q.Encode()
 }
 
-func (s *Server) evaluate(r *http.Request, endpoint string, kq kpi.Query) (*kpi.Result, error) {
-	v, err := s.cache.get(s.version.get(), cacheKey(endpoint, r.URL.Query()), func() (any, error) {
-		return s.eng.Evaluate(r.Context(), kq)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.(*kpi.Result), nil
-}
-
 func (s *Server) handleValues(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if err := checkParams(q, "kpi", "by", "period", "from", "to", "format"); err != nil {
@@ -140,36 +131,39 @@ func (s *Server) handleValues(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.evaluate(r, "values", kq)
-	if err != nil {
-		return err
-	}
-	switch format {
-	case "csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="kpis.csv"`)
-		return s.eng.WriteCSV(w, res)
-	case "parquet":
-		return s.writeParquet(w, r, res)
-	}
-	rows := make([]map[string]any, len(res.Rows))
-	for i, row := range res.Rows {
-		m := map[string]any{
-			"kpi": row.KPI, "period": row.Period.Label,
-			"start": row.Period.Start.Format("2006-01-02"), "end": row.Period.End.Format("2006-01-02"),
-			"value": s.rounded(row.KPI, row.Value),
+	return s.cached(w, cacheKey("values", q), func() (*response, error) {
+		res, err := s.eng.Evaluate(r.Context(), kq)
+		if err != nil {
+			return nil, err
 		}
-		for d, name := range res.By {
-			m[name] = row.Dims[d]
+		var buf bytes.Buffer
+		switch format {
+		case "csv":
+			if err := s.eng.WriteCSV(&buf, res); err != nil {
+				return nil, err
+			}
+			return &response{contentType: "text/csv; charset=utf-8", disposition: `attachment; filename="kpis.csv"`, body: buf.Bytes()}, nil
+		case "parquet":
+			body, err := s.parquet(r.Context(), res)
+			if err != nil {
+				return nil, err
+			}
+			return &response{contentType: "application/vnd.apache.parquet", disposition: `attachment; filename="kpis.parquet"`, body: body}, nil
 		}
-		rows[i] = m
-	}
-	notes := res.Notes
-	if notes == nil {
-		notes = []string{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"by": nonNil(res.By), "data_version": s.version.get(), "rows": rows, "notes": notes})
-	return nil
+		rows := make([]map[string]any, len(res.Rows))
+		for i, row := range res.Rows {
+			m := map[string]any{
+				"kpi": row.KPI, "period": row.Period.Label,
+				"start": row.Period.Start.Format("2006-01-02"), "end": row.Period.End.Format("2006-01-02"),
+				"value": s.rounded(row.KPI, row.Value),
+			}
+			for d, name := range res.By {
+				m[name] = row.Dims[d]
+			}
+			rows[i] = m
+		}
+		return jsonResponse(map[string]any{"by": nonNil(res.By), "data_version": s.version.get(), "rows": rows, "notes": nonNil(res.Notes)})
+	})
 }
 
 func nonNil(s []string) []string {
@@ -237,7 +231,7 @@ func (s *Server) handleScorecard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if at.IsZero() {
-		_, hi, err := s.eng.Extent(r.Context())
+		_, hi, err := s.extent(r)
 		if err != nil {
 			return err
 		}
@@ -261,69 +255,84 @@ func (s *Server) handleScorecard(w http.ResponseWriter, r *http.Request) error {
 			kq.To = p.End.AddDate(0, 0, -1)
 		}
 	}
-	res, err := s.evaluate(r, "scorecard", kq)
+	return s.cached(w, cacheKey("scorecard", q), func() (*response, error) {
+		res, err := s.eng.Evaluate(r.Context(), kq)
+		if err != nil {
+			return nil, err
+		}
+		var curP, prevP *kpi.Period
+		for i := range periods {
+			if periods[i].Bucket.Equal(cur) {
+				curP = &periods[i]
+				if i > 0 {
+					prevP = &periods[i-1]
+				}
+			}
+		}
+		byKPI := map[string][]kpi.Row{}
+		for _, row := range res.Rows {
+			byKPI[row.KPI] = append(byKPI[row.KPI], row)
+		}
+		var cards []scorecardKPI
+		for _, k := range s.eng.Catalog().KPIs() {
+			rows, ok := byKPI[k.ID]
+			if !ok {
+				continue
+			}
+			sort.Slice(rows, func(i, j int) bool { return rows[i].Period.Bucket.Before(rows[j].Period.Bucket) })
+			c := scorecardKPI{kpiJSON: toKPIJSON(k), Spark: []sparkItem{}}
+			for _, row := range rows {
+				v := s.rounded(k.ID, row.Value)
+				c.Spark = append(c.Spark, sparkItem{row.Period.Label, v})
+				if row.Period.Bucket.Equal(cur) {
+					c.Value = v
+				} else if prevP != nil && row.Period.Bucket.Equal(prevP.Bucket) {
+					c.Previous = v
+				}
+			}
+			if c.Value != nil && c.Previous != nil {
+				ch := kpi.Round(k.Unit, *c.Value-*c.Previous)
+				c.Change = &ch
+				if *c.Previous != 0 {
+					ratio := kpi.Round("", ch/abs(*c.Previous))
+					c.ChangeRatio = &ratio
+				}
+				if ch != 0 {
+					better := (ch > 0) == (k.Direction == "higher")
+					c.Better = &better
+				}
+			}
+			cards = append(cards, c)
+		}
+		var curJ, prevJ *kpi.PeriodJSON
+		if curP != nil {
+			j := curP.JSON()
+			curJ = &j
+		}
+		if prevP != nil {
+			j := prevP.JSON()
+			prevJ = &j
+		}
+		notes := res.Notes
+		if notes == nil {
+			notes = []string{}
+		}
+		return jsonResponse(map[string]any{"scope": scope, "period": curJ, "previous": prevJ, "kpis": cards, "notes": notes, "data_version": s.version.get()})
+	})
+}
+
+// extent is the data's date range, computed once per data version: it scans
+// every table, which a busy dashboard must not do per request.
+func (s *Server) extent(r *http.Request) (time.Time, time.Time, error) {
+	v, err := s.cache.get(s.version.get(), "extent", func() (any, error) {
+		lo, hi, err := s.eng.Extent(r.Context())
+		return [2]time.Time{lo, hi}, err
+	})
 	if err != nil {
-		return err
+		return time.Time{}, time.Time{}, err
 	}
-	var curP, prevP *kpi.Period
-	for i := range periods {
-		if periods[i].Bucket.Equal(cur) {
-			curP = &periods[i]
-			if i > 0 {
-				prevP = &periods[i-1]
-			}
-		}
-	}
-	byKPI := map[string][]kpi.Row{}
-	for _, row := range res.Rows {
-		byKPI[row.KPI] = append(byKPI[row.KPI], row)
-	}
-	var cards []scorecardKPI
-	for _, k := range s.eng.Catalog().KPIs() {
-		rows, ok := byKPI[k.ID]
-		if !ok {
-			continue
-		}
-		sort.Slice(rows, func(i, j int) bool { return rows[i].Period.Bucket.Before(rows[j].Period.Bucket) })
-		c := scorecardKPI{kpiJSON: toKPIJSON(k), Spark: []sparkItem{}}
-		for _, row := range rows {
-			v := s.rounded(k.ID, row.Value)
-			c.Spark = append(c.Spark, sparkItem{row.Period.Label, v})
-			if row.Period.Bucket.Equal(cur) {
-				c.Value = v
-			} else if prevP != nil && row.Period.Bucket.Equal(prevP.Bucket) {
-				c.Previous = v
-			}
-		}
-		if c.Value != nil && c.Previous != nil {
-			ch := kpi.Round(k.Unit, *c.Value-*c.Previous)
-			c.Change = &ch
-			if *c.Previous != 0 {
-				ratio := kpi.Round("", ch/abs(*c.Previous))
-				c.ChangeRatio = &ratio
-			}
-			if ch != 0 {
-				better := (ch > 0) == (k.Direction == "higher")
-				c.Better = &better
-			}
-		}
-		cards = append(cards, c)
-	}
-	var curJ, prevJ *kpi.PeriodJSON
-	if curP != nil {
-		j := curP.JSON()
-		curJ = &j
-	}
-	if prevP != nil {
-		j := prevP.JSON()
-		prevJ = &j
-	}
-	notes := res.Notes
-	if notes == nil {
-		notes = []string{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"scope": scope, "period": curJ, "previous": prevJ, "kpis": cards, "notes": notes, "data_version": s.version.get()})
-	return nil
+	ext := v.([2]time.Time)
+	return ext[0], ext[1], nil
 }
 
 func abs(x float64) float64 {
@@ -360,14 +369,13 @@ func (s *Server) handleDrilldown(w http.ResponseWriter, r *http.Request) error {
 			dims[d] = vs[0]
 		}
 	}
-	v, err := s.cache.get(s.version.get(), cacheKey("drilldown", q), func() (any, error) {
-		return s.eng.Drill(r.Context(), kpi.DrillQuery{KPI: q.Get("kpi"), Grain: g, Period: q.Get("at"), Dims: dims})
+	return s.cached(w, cacheKey("drilldown", q), func() (*response, error) {
+		res, err := s.eng.Drill(r.Context(), kpi.DrillQuery{KPI: q.Get("kpi"), Grain: g, Period: q.Get("at"), Dims: dims})
+		if err != nil {
+			return nil, err
+		}
+		return jsonResponse(res)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
 }
 
 func (s *Server) handleFunnel(w http.ResponseWriter, r *http.Request) error {
@@ -384,7 +392,7 @@ func (s *Server) handleFunnel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if from.IsZero() || to.IsZero() {
-		lo, hi, err := s.eng.Extent(r.Context())
+		lo, hi, err := s.extent(r)
 		if err != nil {
 			return err
 		}
@@ -400,14 +408,13 @@ func (s *Server) handleFunnel(w http.ResponseWriter, r *http.Request) error {
 		to = to.AddDate(0, 0, 1)
 	}
 	team := q.Get("team")
-	v, err := s.cache.get(s.version.get(), cacheKey("funnel", q), func() (any, error) {
-		return pipeline.Funnel(r.Context(), s.st, from, to, team)
+	return s.cached(w, cacheKey("funnel", q), func() (*response, error) {
+		stages, err := pipeline.Funnel(r.Context(), s.st, from, to, team)
+		if err != nil {
+			return nil, err
+		}
+		return jsonResponse(map[string]any{"stages": stages})
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"stages": v})
-	return nil
 }
 
 type teamJSON struct {
@@ -425,7 +432,7 @@ type repJSON struct {
 }
 
 func (s *Server) handleDimensions(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.cache.get(s.version.get(), "dimensions", func() (any, error) {
+	return s.cached(w, "dimensions", func() (*response, error) {
 		teams := []teamJSON{}
 		rows, err := s.st.Query(r.Context(), `SELECT team_id, name, parent_team_id, region FROM teams ORDER BY team_id`)
 		if err != nil {
@@ -453,13 +460,11 @@ func (s *Server) handleDimensions(w http.ResponseWriter, r *http.Request) error 
 			}
 			reps = append(reps, p)
 		}
-		return map[string]any{"dimensions": kpi.Dimensions, "teams": teams, "reps": reps}, rows.Err()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return jsonResponse(map[string]any{"dimensions": kpi.Dimensions, "teams": teams, "reps": reps})
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
 }
 
 func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"golang.org/x/sync/singleflight"
@@ -70,6 +72,43 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Hand
 			writeError(w, s.toError(r, err))
 		}
 	})
+}
+
+// response is an encoded answer, cached so that a popular page costs one
+// computation and one encoding per data version.
+type response struct {
+	contentType string
+	disposition string
+	body        []byte
+}
+
+func (r *response) write(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", r.contentType)
+	if r.disposition != "" {
+		w.Header().Set("Content-Disposition", r.disposition)
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(r.body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(r.body)
+}
+
+func jsonResponse(v any) (*response, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, err
+	}
+	return &response{contentType: "application/json; charset=utf-8", body: buf.Bytes()}, nil
+}
+
+// cached answers from the cache for the current data version, computing and
+// encoding the value on a miss.
+func (s *Server) cached(w http.ResponseWriter, key string, compute func() (*response, error)) error {
+	v, err := s.cache.get(s.version.get(), key, func() (any, error) { return compute() })
+	if err != nil {
+		return err
+	}
+	v.(*response).write(w)
+	return nil
 }
 
 // cache holds computed results for one data version: any change to the data

@@ -254,27 +254,19 @@ func recordsCSV(e *model.Entity, records []map[string]any) ([]byte, []int, error
 	return buf.Bytes(), starts, cw.Error()
 }
 
-// writeParquet exports KPI values as a Parquet file, written by an in-memory
-// DuckDB so the file is what any Parquet reader expects.
-func (s *Server) writeParquet(w http.ResponseWriter, r *http.Request, res *kpi.Result) error {
+// parquet exports KPI values as a Parquet file, written by an in-memory DuckDB
+// so the file is what any Parquet reader expects.
+func (s *Server) parquet(ctx context.Context, res *kpi.Result) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "salesops-export-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "kpis.parquet")
-	if err := parquetFile(r.Context(), path, res, s.rounded); err != nil {
-		return fmt.Errorf("export parquet: %w", err)
+	if err := parquetFile(ctx, path, res, s.rounded); err != nil {
+		return nil, fmt.Errorf("export parquet: %w", err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", "application/vnd.apache.parquet")
-	w.Header().Set("Content-Disposition", `attachment; filename="kpis.parquet"`)
-	_, err = io.Copy(w, f)
-	return err
+	return os.ReadFile(path)
 }
 
 func parquetFile(ctx context.Context, path string, res *kpi.Result, round func(string, *float64) *float64) error {
