@@ -7,19 +7,32 @@ BIN     := bin/salesops
 DEMO    := .demo
 FUZZTIME ?= 5s
 
-.PHONY: build run test fuzz lint bench clean
+ECHARTS := internal/web/static/vendor/echarts.min.js
 
-build:
+.PHONY: build run scorecard assets test fuzz lint bench clean
+
+# assets fetches the dashboard's front-end dependencies (ECharts) from npm and
+# vendors them for go:embed; the output is not committed.
+assets: $(ECHARTS)
+
+$(ECHARTS): web/package.json web/package-lock.json web/copy-assets.js
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+
+build: assets
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/salesops
 
-# run builds a demo organisation, imports it and prints its scorecard.
+# run serves the live dashboard on a freshly generated demo organisation.
 run: build
+	$(BIN) serve --demo --addr 127.0.0.1:8080
+
+# scorecard prints the demo organisation's KPIs in the terminal.
+scorecard: build
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN) demo --out $(DEMO)/csv --reps 50 --months 24
 	$(BIN) import --db $(DEMO)/demo.duckdb $(DEMO)/csv
 	$(BIN) kpi --db $(DEMO)/demo.duckdb --all --period quarter --from 2025-10-01 --to 2026-09-30
 
-test: lint
+test: lint assets
 	$(GO) test -race -count=1 ./...
 	$(MAKE) fuzz
 
@@ -41,4 +54,4 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 clean:
-	rm -rf bin $(DEMO)
+	rm -rf bin $(DEMO) web/node_modules $(ECHARTS)

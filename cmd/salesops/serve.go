@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -16,10 +15,8 @@ import (
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/server"
 	"github.com/salesops/salesops/internal/store"
+	"github.com/salesops/salesops/internal/web"
 )
-
-// servePages builds the dashboard handler; nil serves the API alone.
-var servePages func(dev bool) (http.Handler, error)
 
 func newServeCmd() *cobra.Command {
 	var (
@@ -100,11 +97,9 @@ With --demo it first builds a demo organisation into a temporary database, so
 			if err != nil {
 				return err
 			}
-			var pages http.Handler
-			if servePages != nil {
-				if pages, err = servePages(dev); err != nil {
-					return err
-				}
+			pages, err := web.Handler(web.Options{Dev: dev})
+			if err != nil {
+				return err
 			}
 			srv, err = server.New(ctx, server.Config{Store: st, Engine: eng, Log: log, Pages: pages, MaxUpload: maxUpload})
 			if err != nil {

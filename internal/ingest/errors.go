@@ -10,10 +10,10 @@ import (
 // Problem is one thing wrong with the input, located precisely enough for a user
 // to open the file and fix it.
 type Problem struct {
-	File    string // the path as given (or joined with its directory)
-	Line    int    // 1-based line where the record starts; 0 when about the whole file
-	Column  string // column name, "header" for header problems, "" for the whole row
-	Message string
+	File    string `json:"file"`   // the path as given (or joined with its directory)
+	Line    int    `json:"line"`   // 1-based line where the record starts; 0 when about the whole file
+	Column  string `json:"column"` // column name, "header" for header problems, "" for the whole row
+	Message string `json:"message"`
 }
 
 // String formats the problem as "file:line: column: message", leaving out the
