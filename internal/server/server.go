@@ -45,6 +45,8 @@ type Server struct {
 	cache   *cache
 	hub     *hub
 	metrics *metrics
+	// baseCtx lives as long as the server; background work stops with it.
+	baseCtx context.Context
 }
 
 // New builds a Server.
@@ -62,6 +64,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{st: cfg.Store, eng: cfg.Engine, log: cfg.Log, maxUpload: cfg.MaxUpload,
 		cache: newCache(), hub: newHub(), metrics: newMetrics()}
 	s.version.set(v)
+	s.baseCtx = ctx
 	mux := http.NewServeMux()
 	s.routes(mux, cfg.Pages)
 	s.handler = s.instrument(mux)
@@ -118,6 +121,7 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) e
 	if ready != nil {
 		ready(ln.Addr())
 	}
+	s.warm(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
