@@ -229,20 +229,12 @@ func writeCatalog(w io.Writer, ks []*kpi.KPI, format string) error {
 	switch format {
 	case "json":
 		type entry struct {
-			ID          string `json:"id"`
-			Name        string `json:"name"`
-			Category    string `json:"category"`
-			Unit        string `json:"unit"`
-			Direction   string `json:"direction"`
-			Indicator   string `json:"indicator"`
-			Owner       string `json:"owner"`
-			Formula     string `json:"formula"`
-			Description string `json:"description"`
-			Source      string `json:"source"`
+			kpi.Info
+			Source string `json:"source"`
 		}
 		out := make([]entry, len(ks))
 		for i, k := range ks {
-			out[i] = entry{k.ID, k.Name, k.Category, k.Unit, k.Direction, k.Indicator, k.Owner, k.Formula, k.Description, k.Source()}
+			out[i] = entry{k.Info(), k.Source()}
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

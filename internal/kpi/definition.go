@@ -433,3 +433,21 @@ func (c *Catalog) KPIs() []*KPI {
 func LoadBuiltin(extra ...string) (*Catalog, error) {
 	return LoadCatalog(entities(store.DuckDB{}), extra...)
 }
+
+// Info describes a KPI for listings and the API.
+type Info struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Category    string `json:"category"`
+	Unit        string `json:"unit"`
+	Direction   string `json:"direction"`
+	Indicator   string `json:"indicator"`
+	Owner       string `json:"owner"`
+	Formula     string `json:"formula"`
+	Description string `json:"description"`
+}
+
+// Info returns the KPI's description.
+func (k *KPI) Info() Info {
+	return Info{k.ID, k.Name, k.Category, k.Unit, k.Direction, k.Indicator, k.Owner, k.Formula, k.Description}
+}

@@ -162,10 +162,9 @@ func (r *evaluation) drillMeasure(ctx context.Context, m *Measure, q DrillQuery)
 	return dm, rows.Err()
 }
 
+// buildDrillSQL is the aggregate query of one measure for one period, with the
+// grouping replaced by the group's values and the aggregate by the rows.
 func (r *evaluation) buildDrillSQL(ent *entity, m *Measure, names, dims []string, q DrillQuery) (string, []any, error) {
-	// The aggregate query for one period and this measure, with the grouping
-	// replaced by the group's values and the aggregate by the rows themselves.
-	d := r.e.st.Dialect()
 	b := &sqlBuilder{}
 	var sel []string
 	for _, n := range names {
@@ -181,11 +180,11 @@ func (r *evaluation) buildDrillSQL(ent *entity, m *Measure, names, dims []string
 		}
 		where = append(where, f)
 	}
-	p := r.periods[0]
-	var args []any
-	args = append(args, p.Bucket, p.Start, p.End)
-	args = append(args, b.args...)
+	args := b.args
 	joins := append([]string{}, b.joins...)
+	periodJoin, periodWhere, periodArgs := r.periodJoin(ent, attribution(m))
+	where = append(where, periodWhere...)
+	args = append(args, periodArgs...)
 	for _, dim := range dims {
 		f := ent.dims[dim]
 		if dim == "team" {
@@ -204,72 +203,13 @@ func (r *evaluation) buildDrillSQL(ent *entity, m *Measure, names, dims []string
 		where = append(where, "CAST("+f.sql+" AS VARCHAR) = ?")
 		args = append(args, q.Dims[dim])
 	}
-	var periodJoin string
-	attr := attribution(m)
-	switch {
-	case attr == "periodic":
-		alias := ent.from[strings.LastIndex(ent.from, " ")+1:]
-		periodJoin = "JOIN periods p ON p.pkey = " + alias + ".pkey"
-	case strings.HasPrefix(attr, "at:"):
-		at := "p.pend"
-		if attr == "at:start" {
-			at = "p.pstart"
-		}
-		var cond []string
-		if ent.validFrom != "" {
-			cond = append(cond, fmt.Sprintf("(%[1]s IS NULL OR %[1]s < %[2]s)", ent.validFrom, at))
-		}
-		if ent.validTo != "" {
-			cond = append(cond, fmt.Sprintf("(%[1]s IS NULL OR %[1]s >= %[2]s)", ent.validTo, at))
-		}
-		periodJoin = "JOIN periods p ON " + strings.Join(cond, " AND ")
-	default:
-		t := ent.times[strings.TrimPrefix(attr, "time:")]
-		periodJoin = fmt.Sprintf("JOIN periods p ON %[1]s >= p.pstart AND %[1]s < p.pend", t)
-	}
-	ctes := map[string]bool{"team_tree": true}
-	for _, c := range ent.ctes {
-		ctes[c] = true
-	}
-	ordered := resolveJoins(ent, joins)
-	for _, j := range ordered {
-		for _, c := range ctesOfJoin[j] {
-			ctes[c] = true
-		}
-	}
-	for c := range ctes {
-		for _, dep := range cteDeps[c] {
-			ctes[dep] = true
-		}
-	}
 	if r.scoped {
 		where = append(where, r.repCondition(ent, &joins, &args))
-		ordered = resolveJoins(ent, joins)
-		for _, j := range ordered {
-			for _, c := range ctesOfJoin[j] {
-				ctes[c] = true
-			}
-		}
 	}
-	with := []string{fmt.Sprintf("periods (pkey, pstart, pend) AS (VALUES (%s, %s, %s))", d.Timestamp("?"), d.Timestamp("?"), d.Timestamp("?"))}
-	var cteArgs []any
-	for _, c := range sqlOrder {
-		if !ctes[c] {
-			continue
-		}
-		switch c {
-		case "params":
-			with = append(with, "params (today) AS (SELECT "+d.Timestamp("?")+")")
-			cteArgs = append(cteArgs, dayStart(r.e.now()))
-		case "configured_stages":
-			with = append(with, r.configuredStages(&cteArgs))
-		default:
-			with = append(with, commonTables[c])
-		}
-	}
-	args = append(append(append([]any{}, args[:3]...), cteArgs...), args[3:]...)
+	ordered := resolveJoins(ent, joins)
+	with, withArgs := r.with(ent, ordered)
 	var sb strings.Builder
-	sb.WriteString("WITH RECURSIVE " + strings.Join(with, ",\n"))
+	sb.WriteString(with)
 	sb.WriteString("\nSELECT " + strings.Join(sel, ", ") + ", count(*) OVER () AS total")
 	sb.WriteString("\nFROM " + ent.from + "\n" + periodJoin)
 	for _, j := range ordered {
@@ -283,5 +223,5 @@ func (r *evaluation) buildDrillSQL(ent *entity, m *Measure, names, dims []string
 		order[i] = fmt.Sprint(i + 1)
 	}
 	sb.WriteString(fmt.Sprintf("\nORDER BY %s\nLIMIT %d", strings.Join(order, ", "), q.Limit))
-	return sb.String(), args, nil
+	return sb.String(), append(withArgs, args...), nil
 }

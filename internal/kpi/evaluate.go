@@ -326,25 +326,11 @@ var sqlOrder = []string{"params", "configured_stages", "team_tree", "team_region
 
 // buildSQL renders the query for measures of one entity and attribution at a
 // grain. Its text depends only on definitions and dimension names; every value
-// (periods, literals, filter values, team ids) is a bound parameter.
+// (periods, literals, filter values, reps in scope) is a bound parameter.
 func (r *evaluation) buildSQL(ent *entity, attr string, ms []*Measure, dims []string) (string, []any, error) {
-	d := r.e.st.Dialect()
-	var args []any
 	b := &sqlBuilder{}
-	// periods come first in the text, so their parameters come first.
-	var pv []string
-	for _, p := range r.periods {
-		pv = append(pv, fmt.Sprintf("(%s, %s, %s)", d.Timestamp("?"), d.Timestamp("?"), d.Timestamp("?")))
-		args = append(args, p.Bucket, p.Start, p.End)
-	}
-	ctes := map[string]bool{}
-	for _, c := range ent.ctes {
-		ctes[c] = true
-	}
-	var selects []string
-	selects = append(selects, "p.pkey")
-	var groupBy []string
-	groupBy = append(groupBy, "p.pkey")
+	selects := []string{"p.pkey"}
+	groupBy := []string{"p.pkey"}
 	var joins []string
 	for _, dim := range dims {
 		f := ent.dims[dim]
@@ -352,53 +338,18 @@ func (r *evaluation) buildSQL(ent *entity, attr string, ms []*Measure, dims []st
 		groupBy = append(groupBy, f.sql)
 		joins = append(joins, f.joins...)
 	}
-	// Measure expressions: their parameters follow the periods'.
-	var aggs []string
 	for _, m := range ms {
 		s, err := r.aggregate(b, ent, m, groupBy)
 		if err != nil {
 			return "", nil, fmt.Errorf("measure %s: %w", m.ID, err)
 		}
-		aggs = append(aggs, s)
+		selects = append(selects, s)
 	}
 	joins = append(joins, b.joins...)
-	selects = append(selects, aggs...)
-	args = append(args, b.args...)
+	args := b.args // the SELECT's parameters, then the WHERE's
 
-	var where []string
-	var periodJoin string
-	switch {
-	case attr == "periodic":
-		alias := ent.from[strings.LastIndex(ent.from, " ")+1:]
-		periodJoin = "JOIN periods p ON p.pkey = " + alias + ".pkey"
-	case strings.HasPrefix(attr, "at:"):
-		at := "p.pend"
-		if attr == "at:start" {
-			at = "p.pstart"
-		}
-		cond := []string{}
-		if ent.validFrom != "" {
-			cond = append(cond, fmt.Sprintf("(%[1]s IS NULL OR %[1]s < %[2]s)", ent.validFrom, at))
-		}
-		if ent.validTo != "" {
-			cond = append(cond, fmt.Sprintf("(%[1]s IS NULL OR %[1]s >= %[2]s)", ent.validTo, at))
-		}
-		periodJoin = "JOIN periods p ON " + strings.Join(cond, " AND ")
-	default:
-		t := ent.times[strings.TrimPrefix(attr, "time:")]
-		if r.q.Grain == All {
-			periodJoin = fmt.Sprintf("JOIN periods p ON %[1]s >= p.pstart AND %[1]s < p.pend", t)
-		} else {
-			shift := r.e.cal.ShiftMonths(r.q.Grain)
-			// The bucket join is the fast path; the bounds keep clipped periods
-			// clipped, and the overall range lets the scan skip what is outside.
-			periodJoin = "JOIN periods p ON p.pkey = " + d.Truncate(string(r.q.Grain), t, shift) +
-				fmt.Sprintf(" AND %[1]s >= p.pstart AND %[1]s < p.pend", t)
-			where = append(where, fmt.Sprintf("%[1]s >= %[2]s AND %[1]s < %[3]s", t, d.Timestamp("?"), d.Timestamp("?")))
-			args = append(args, r.periods[0].Start, r.periods[len(r.periods)-1].End)
-		}
-	}
-	// Filters and scope.
+	periodJoin, where, whereArgs := r.periodJoin(ent, attr)
+	args = append(args, whereArgs...)
 	filterDims := make([]string, 0, len(r.q.Filters))
 	for dim := range r.q.Filters {
 		filterDims = append(filterDims, dim)
@@ -421,42 +372,11 @@ func (r *evaluation) buildSQL(ent *entity, attr string, ms []*Measure, dims []st
 	if r.scoped {
 		where = append(where, r.repCondition(ent, &joins, &args))
 	}
-
 	orderedJoins := resolveJoins(ent, joins)
-	for _, j := range orderedJoins {
-		for _, c := range ctesOfJoin[j] {
-			ctes[c] = true
-		}
-	}
-	for c := range ctes {
-		for _, dep := range cteDeps[c] {
-			ctes[dep] = true
-		}
-	}
-	var with []string
-	with = append(with, "periods (pkey, pstart, pend) AS (VALUES "+strings.Join(pv, ", ")+")")
-	var cteArgs []any
-	for _, c := range sqlOrder {
-		if !ctes[c] {
-			continue
-		}
-		switch c {
-		case "params":
-			with = append(with, "params (today) AS (SELECT "+d.Timestamp("?")+")")
-			cteArgs = append(cteArgs, dayStart(r.e.now()))
-		case "configured_stages":
-			with = append(with, r.configuredStages(&cteArgs))
-		default:
-			with = append(with, commonTables[c])
-		}
-	}
-	// Common-table parameters sit between the periods' and the measures'.
-	nPeriodArgs := 3 * len(r.periods)
-	args = append(append(append([]any{}, args[:nPeriodArgs]...), cteArgs...), args[nPeriodArgs:]...)
+	with, withArgs := r.with(ent, orderedJoins)
 
 	var sb strings.Builder
-	sb.WriteString("WITH RECURSIVE ")
-	sb.WriteString(strings.Join(with, ",\n"))
+	sb.WriteString(with)
 	sb.WriteString("\nSELECT ")
 	sb.WriteString(strings.Join(selects, ",\n       "))
 	sb.WriteString("\nFROM ")
@@ -473,7 +393,86 @@ func (r *evaluation) buildSQL(ent *entity, attr string, ms []*Measure, dims []st
 	}
 	sb.WriteString("\nGROUP BY ")
 	sb.WriteString(strings.Join(groupBy, ", "))
-	return sb.String(), args, nil
+	return sb.String(), append(withArgs, args...), nil
+}
+
+// periodJoin attributes an entity's rows to the periods: a periodic entity by
+// its period key, a snapshot by its validity at the period's start or end, a
+// flow by the period holding its instant. It returns the JOIN and the WHERE
+// conditions (with their parameters) that go with it.
+func (r *evaluation) periodJoin(ent *entity, attr string) (string, []string, []any) {
+	switch {
+	case attr == "periodic":
+		alias := ent.from[strings.LastIndex(ent.from, " ")+1:]
+		return "JOIN periods p ON p.pkey = " + alias + ".pkey", nil, nil
+	case strings.HasPrefix(attr, "at:"):
+		at := "p.pend"
+		if attr == "at:start" {
+			at = "p.pstart"
+		}
+		var cond []string
+		if ent.validFrom != "" {
+			cond = append(cond, fmt.Sprintf("(%[1]s IS NULL OR %[1]s < %[2]s)", ent.validFrom, at))
+		}
+		if ent.validTo != "" {
+			cond = append(cond, fmt.Sprintf("(%[1]s IS NULL OR %[1]s >= %[2]s)", ent.validTo, at))
+		}
+		return "JOIN periods p ON " + strings.Join(cond, " AND "), nil, nil
+	}
+	t := ent.times[strings.TrimPrefix(attr, "time:")]
+	if r.q.Grain == All {
+		return fmt.Sprintf("JOIN periods p ON %[1]s >= p.pstart AND %[1]s < p.pend", t), nil, nil
+	}
+	// The bucket join is the fast path; the bounds keep clipped periods
+	// clipped, and the overall range lets the scan skip what is outside.
+	d := r.e.st.Dialect()
+	join := "JOIN periods p ON p.pkey = " + d.Truncate(string(r.q.Grain), t, r.e.cal.ShiftMonths(r.q.Grain)) +
+		fmt.Sprintf(" AND %[1]s >= p.pstart AND %[1]s < p.pend", t)
+	where := fmt.Sprintf("%[1]s >= %[2]s AND %[1]s < %[3]s", t, d.Timestamp("?"), d.Timestamp("?"))
+	return join, []string{where}, []any{r.periods[0].Start, r.periods[len(r.periods)-1].End}
+}
+
+// with renders the WITH clause: the periods as bound parameters, then the
+// common tables the entity and its joins read, each after those it reads. Its
+// parameters come first in the query.
+func (r *evaluation) with(ent *entity, joins []string) (string, []any) {
+	d := r.e.st.Dialect()
+	ctes := map[string]bool{}
+	for _, c := range ent.ctes {
+		ctes[c] = true
+	}
+	for _, j := range joins {
+		for _, c := range ctesOfJoin[j] {
+			ctes[c] = true
+		}
+	}
+	for c := range ctes {
+		for _, dep := range cteDeps[c] {
+			ctes[dep] = true
+		}
+	}
+	var args []any
+	pv := make([]string, len(r.periods))
+	for i, p := range r.periods {
+		pv[i] = fmt.Sprintf("(%s, %s, %s)", d.Timestamp("?"), d.Timestamp("?"), d.Timestamp("?"))
+		args = append(args, p.Bucket, p.Start, p.End)
+	}
+	parts := []string{"periods (pkey, pstart, pend) AS (VALUES " + strings.Join(pv, ", ") + ")"}
+	for _, c := range sqlOrder {
+		if !ctes[c] {
+			continue
+		}
+		switch c {
+		case "params":
+			parts = append(parts, "params (today) AS (SELECT "+d.Timestamp("?")+")")
+			args = append(args, dayStart(r.e.now()))
+		case "configured_stages":
+			parts = append(parts, r.configuredStages(&args))
+		default:
+			parts = append(parts, commonTables[c])
+		}
+	}
+	return "WITH RECURSIVE " + strings.Join(parts, ",\n"), args
 }
 
 func (r *evaluation) configuredStages(args *[]any) string {

@@ -14,26 +14,10 @@ import (
 	"github.com/salesops/salesops/internal/pipeline"
 )
 
-type kpiJSON struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Category    string `json:"category"`
-	Unit        string `json:"unit"`
-	Direction   string `json:"direction"`
-	Indicator   string `json:"indicator"`
-	Owner       string `json:"owner"`
-	Formula     string `json:"formula"`
-	Description string `json:"description"`
-}
-
-func toKPIJSON(k *kpi.KPI) kpiJSON {
-	return kpiJSON{k.ID, k.Name, k.Category, k.Unit, k.Direction, k.Indicator, k.Owner, k.Formula, k.Description}
-}
-
 func (s *Server) handleKPIs(w http.ResponseWriter, r *http.Request) error {
-	var out []kpiJSON
+	var out []kpi.Info
 	for _, k := range s.eng.Catalog().KPIs() {
-		out = append(out, toKPIJSON(k))
+		out = append(out, k.Info())
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -187,7 +171,7 @@ func (s *Server) rounded(id string, v *float64) *float64 {
 }
 
 type scorecardKPI struct {
-	kpiJSON
+	kpi.Info
 	Value       *float64    `json:"value"`
 	Previous    *float64    `json:"previous"`
 	Change      *float64    `json:"change"`
@@ -280,7 +264,7 @@ func (s *Server) handleScorecard(w http.ResponseWriter, r *http.Request) error {
 				continue
 			}
 			sort.Slice(rows, func(i, j int) bool { return rows[i].Period.Bucket.Before(rows[j].Period.Bucket) })
-			c := scorecardKPI{kpiJSON: toKPIJSON(k), Spark: []sparkItem{}}
+			c := scorecardKPI{Info: k.Info(), Spark: []sparkItem{}}
 			for _, row := range rows {
 				v := s.rounded(k.ID, row.Value)
 				c.Spark = append(c.Spark, sparkItem{row.Period.Label, v})

@@ -1,4 +1,4 @@
-package server_test
+package server
 
 import (
 	"context"
@@ -18,22 +18,9 @@ import (
 	"github.com/salesops/salesops/internal/demo"
 	"github.com/salesops/salesops/internal/ingest"
 	"github.com/salesops/salesops/internal/kpi"
-	"github.com/salesops/salesops/internal/server"
 	"github.com/salesops/salesops/internal/store"
 	"github.com/salesops/salesops/internal/web"
 )
-
-// A small organisation whose numbers are worked out by hand below.
-var browserOrg = map[string]string{
-	"teams.csv": "team_id,name,parent_team_id,region\nT1,Sales,,EMEA\nT2,Enterprise,T1,\n",
-	"reps.csv":  "rep_id,name,team_id\nR1,Ann,T1\nR2,Bob,T2\nR3,Cy,T2\n",
-	"opportunities.csv": "opportunity_id,owner_rep_id,stage,status,amount,created_at,close_date\n" +
-		"O1,R1,closed won,won,1000,2026-01-05,2026-02-10\n" +
-		"O2,R2,closed won,won,3000,2026-01-20,2026-04-20\n" +
-		"O3,R2,closed lost,lost,500,2026-01-10,2026-05-02\n" +
-		"O4,R3,closed won,won,2000,2026-03-01,2026-05-15\n" +
-		"O5,R3,proposal,open,800,2026-04-01,2026-07-30\n",
-}
 
 // startServer imports the CSV files in dir and serves the dashboard and API on
 // a loopback port.
@@ -56,7 +43,7 @@ func startServer(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Engine: eng, Pages: pages, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := New(ctx, Config{Store: st, Engine: eng, Pages: pages, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +129,7 @@ func is(want string) func(string) bool {
 }
 
 func TestBrowserOverviewTilesAndLiveUpdate(t *testing.T) {
-	base := startServer(t, writeFiles(t, browserOrg))
+	base := startServer(t, writeFiles(t, orgFiles))
 	ctx := browser(t, 1280, 900)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?scope=org&period=quarter")); err != nil {
 		t.Fatal(err)
@@ -168,7 +155,7 @@ func TestBrowserOverviewTilesAndLiveUpdate(t *testing.T) {
 }
 
 func TestBrowserExplorerDrillDown(t *testing.T) {
-	base := startServer(t, writeFiles(t, browserOrg))
+	base := startServer(t, writeFiles(t, orgFiles))
 	ctx := browser(t, 1280, 900)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/explore?kpi=revenue&period=quarter")); err != nil {
 		t.Fatal(err)
@@ -186,7 +173,7 @@ func TestBrowserExplorerDrillDown(t *testing.T) {
 }
 
 func TestBrowserImportShowsEveryProblem(t *testing.T) {
-	base := startServer(t, writeFiles(t, browserOrg))
+	base := startServer(t, writeFiles(t, orgFiles))
 	ctx := browser(t, 1280, 900)
 	bad := filepath.Join(t.TempDir(), "opportunities.csv")
 	os.WriteFile(bad, []byte("opportunity_id,owner_rep_id,stage,status,amount,created_at,close_date\n"+
