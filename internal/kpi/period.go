@@ -191,3 +191,58 @@ func (c Calendar) Before(g Grain, first Period) (Period, bool) {
 	}
 	return Period{Label: c.Label(g, b), Bucket: b, Start: b, End: first.Bucket}, true
 }
+
+// ParseLabel reads a period label — 2026 (year), 2026-Q1 (quarter), 2026-03
+// (month) or 2026-W05 (ISO week) — into its grain and unclipped period. Years
+// and quarters are fiscal: a fiscal year is labelled by the year it ends in.
+func (c Calendar) ParseLabel(label string) (Grain, Period, error) {
+	bad := func() (Grain, Period, error) {
+		return "", Period{}, fmt.Errorf("period %q: want a label like 2026, 2026-Q1, 2026-03 or 2026-W05", label)
+	}
+	var y, n int
+	var g Grain
+	var start time.Time
+	switch {
+	case len(label) == 4:
+		if _, err := fmt.Sscanf(label, "%4d", &y); err != nil {
+			return bad()
+		}
+		g, start = Year, c.fiscalYearStart(y)
+	case len(label) == 7 && label[5] == 'Q':
+		if _, err := fmt.Sscanf(label, "%4d-Q%1d", &y, &n); err != nil || n < 1 || n > 4 {
+			return bad()
+		}
+		g, start = Quarter, c.fiscalYearStart(y).AddDate(0, 3*(n-1), 0)
+	case len(label) == 8 && label[5] == 'W':
+		if _, err := fmt.Sscanf(label, "%4d-W%2d", &y, &n); err != nil || n < 1 || n > 53 {
+			return bad()
+		}
+		// ISO week 1 is the week holding January 4th.
+		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+		start = c.BucketStart(Week, jan4).AddDate(0, 0, 7*(n-1))
+		if yy, ww := start.ISOWeek(); yy != y || ww != n {
+			return bad() // week 53 of a year that has 52
+		}
+		g = Week
+	case len(label) == 7 && label[4] == '-':
+		if _, err := fmt.Sscanf(label, "%4d-%2d", &y, &n); err != nil || n < 1 || n > 12 {
+			return bad()
+		}
+		g, start = Month, time.Date(y, time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	default:
+		return bad()
+	}
+	if y < 1900 || y > 9999 {
+		return bad()
+	}
+	return g, Period{Label: c.Label(g, start), Bucket: start, Start: start, End: next(g, start)}, nil
+}
+
+// fiscalYearStart is the first day of the fiscal year labelled y.
+func (c Calendar) fiscalYearStart(y int) time.Time {
+	s := c.shift()
+	if s == 0 {
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(y-1, time.Month(s+1), 1, 0, 0, 0, 0, time.UTC)
+}

@@ -124,7 +124,7 @@ func (s *DuckStore) migrate(ctx context.Context) error {
 		if m.version <= current {
 			continue
 		}
-		if err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.InTx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
@@ -137,7 +137,8 @@ func (s *DuckStore) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *DuckStore) inTx(ctx context.Context, f func(*sql.Tx) error) error {
+// InTx implements Store.
+func (s *DuckStore) InTx(ctx context.Context, f func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -24,6 +24,8 @@ type Store interface {
 	BeginImport(ctx context.Context) (Import, error)
 	// DataVersion grows with every committed import.
 	DataVersion(ctx context.Context) (int64, error)
+	// InTx runs f in a transaction, committed when f returns nil.
+	InTx(ctx context.Context, f func(*sql.Tx) error) error
 	Close() error
 }
 
