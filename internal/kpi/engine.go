@@ -206,7 +206,11 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) (*Result, error) {
 	for _, id := range ids {
 		k, ok := e.cat.kpis[id]
 		if !ok {
-			return nil, fmt.Errorf("%w %q (see salesops kpi list)", ErrUnknownKPI, id)
+			if m, isMeasure := e.cat.measures[strings.TrimPrefix(id, measurePrefix)]; isMeasure && strings.HasPrefix(id, measurePrefix) {
+				k = measureKPI(m)
+			} else {
+				return nil, fmt.Errorf("%w %q (see salesops kpi list)", ErrUnknownKPI, id)
+			}
 		}
 		plans = append(plans, e.plan(k))
 	}
@@ -443,4 +447,53 @@ func (e *Engine) scopeReps(ctx context.Context, filter, scope []string) ([]strin
 		}
 	}
 	return reps, true, rows.Err()
+}
+
+// measurePrefix lets a query ask for a measure's value as if it were a KPI
+// ("measure:quota"), for analyses that need a building block the catalog does
+// not publish as a KPI (goals cascaded by quota share).
+const measurePrefix = "measure:"
+
+func measureKPI(m *Measure) *KPI {
+	return &KPI{ID: measurePrefix + m.ID, Name: m.ID, Unit: "count", Direction: "higher", Indicator: "lagging",
+		formula: &Ident{Name: m.ID, measure: m}, idx: -1}
+}
+
+// Cumulative reports whether a KPI adds up over a period — a count or sum of
+// rows attributed by their instant, like revenue or calls — so that its goals
+// are paced through the period. Rates and snapshots (win rate, MRR) are not.
+func (c *Catalog) Cumulative(id string) bool {
+	k, ok := c.kpis[id]
+	if !ok {
+		return false
+	}
+	cumulative := true
+	var visit func(n Node)
+	visit = func(n Node) {
+		switch x := n.(type) {
+		case *Ident:
+			switch {
+			case x.measure != nil:
+				m := x.measure
+				if m.Time == "" || (m.Agg != "count" && m.Agg != "sum") {
+					cumulative = false
+				}
+			case x.kpi != nil:
+				visit(x.kpi.formula)
+			default:
+				cumulative = false
+			}
+		case *Binary:
+			if x.Op != "+" && x.Op != "-" && x.Op != "*" {
+				cumulative = false
+			}
+			visit(x.L)
+			visit(x.R)
+		case *Number:
+		default:
+			cumulative = false
+		}
+	}
+	visit(k.formula)
+	return cumulative
 }

@@ -44,3 +44,21 @@ func TestParseLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestCumulative(t *testing.T) {
+	c, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sums and counts of rows by their instant add up over a period; rates,
+	// averages and snapshots do not.
+	for id, want := range map[string]bool{
+		"revenue": true, "calls_made": true, "pipeline_created": true, "new_customers": true, "upsell_cross_sell_revenue": true,
+		"win_rate": false, "average_deal_size": false, "mrr": false, "arr": false, "pipeline_value": false,
+		"sales_cycle_days": false, "quota_attainment": false, "revenue_growth": false, "nope": false,
+	} {
+		if got := c.Cumulative(id); got != want {
+			t.Errorf("Cumulative(%s) = %v, want %v", id, got, want)
+		}
+	}
+}
