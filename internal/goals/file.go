@@ -30,8 +30,8 @@ type Objective struct {
 type Goal struct {
 	ID        string   `yaml:"id" json:"id"`
 	KPI       string   `yaml:"kpi" json:"kpi"`
-	Scope     string   `yaml:"scope" json:"scope"`   // org, team:ID or rep:ID
-	Period    string   `yaml:"period" json:"period"` // a label: 2026-Q4, 2026-11, 2026, 2026-W05
+	Scope     string   `yaml:"scope" json:"scope"`         // org, team:ID or rep:ID
+	Period    string   `yaml:"period" json:"period"`       // a label: 2026-Q4, 2026-11, 2026, 2026-W05
 	From      string   `yaml:"from" json:"from,omitempty"` // or an explicit range of dates, both inclusive
 	To        string   `yaml:"to" json:"to,omitempty"`
 	Target    *float64 `yaml:"target" json:"target,omitempty"`
@@ -39,6 +39,7 @@ type Goal struct {
 	Baseline  string   `yaml:"baseline" json:"baseline,omitempty"`
 	Owner     string   `yaml:"owner" json:"owner,omitempty"`
 	Objective string   `yaml:"objective" json:"objective,omitempty"`
+	Parent    string   `yaml:"-" json:"parent,omitempty"` // the goal a cascade split this one from
 
 	// Resolved by Validate.
 	Grain kpi.Grain `yaml:"-" json:"grain"`

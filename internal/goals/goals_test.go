@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salesops/salesops/internal/goals/calc"
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/store"
 )
@@ -161,5 +162,167 @@ func TestApplyKeepsHistory(t *testing.T) {
 	}
 	if len(goals) != 2 || *goals[0].Target != 950000 && *goals[1].Target != 950000 {
 		t.Errorf("stored %+v", goals)
+	}
+}
+
+func TestStatus(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenDuckDB(ctx, filepath.Join(t.TempDir(), "s.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, q := range []string{
+		`INSERT INTO teams VALUES ('T1', 'Sales', NULL, NULL)`,
+		`INSERT INTO reps VALUES ('R1', 'Ann', NULL, 'T1', 'ae', NULL, NULL)`,
+		`INSERT INTO opportunities (opportunity_id, owner_rep_id, stage, status, amount, created_at, close_date) VALUES
+			('Q3a', 'R1', 'won', 'won', 1000, '2026-07-01', '2026-08-10'),
+			('Q3b', 'R1', 'lost', 'lost', 1000, '2026-07-01', '2026-08-20'),
+			('O1', 'R1', 'won', 'won', 2000, '2026-09-01', '2026-10-10'),
+			('O2', 'R1', 'won', 'won', 3000, '2026-09-01', '2026-11-05'),
+			('O3', 'R1', 'lost', 'lost', 500, '2026-09-01', '2026-11-06'),
+			('O4', 'R1', 'won', 'won', 9000, '2026-09-01', '2026-12-20')`,
+	} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := `goals:
+  - id: rev
+    kpi: revenue
+    scope: team:T1
+    period: 2026-Q4
+    target: 10000
+  - id: wins
+    kpi: win_rate
+    scope: org
+    period: 2026-Q4
+    change: 0.1
+`
+	f, err := Parse("g.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := LoadOrg(ctx, st)
+	if err := f.Validate(eng.Catalog(), eng.Calendar(), o); err != nil {
+		t.Fatal(err)
+	}
+	tr := &Tracker{Eng: eng}
+	at := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+
+	// Revenue: 46 of Q4's 92 days have passed (Oct 1 → Nov 16), so elapsed 0.5 and
+	// 10,000 × 0.5 = 5,000 expected; won so far O1 2,000 + O2 3,000 = 5,000 (O4
+	// closes in December): attainment 0.5, on pace (5,000 / 5,000 = 1 ≥ 0.95),
+	// projected 5,000 / 0.5 = 10,000.
+	s, err := tr.Status(ctx, f.Goals[0], at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Elapsed != 0.5 || s.Expected != 5000 || s.Actual != 5000 || s.Attainment != 0.5 || s.Projected != 10000 || s.State != calc.OnTrack || !s.Cumulative {
+		t.Errorf("revenue status %+v", s)
+	}
+
+	// Win rate: Q3 won 1 of 2 closed = 0.5, so the target is 0.5 × 1.1 = 0.55.
+	// Q4 to date: O1, O2 won, O3 lost = 2/3. A rate is not paced: expected is the
+	// target, projected is the value so far; 0.667 / 0.55 ≥ 0.95: on track.
+	s, err = tr.Status(ctx, f.Goals[1], at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Baseline == nil || *s.Baseline != 0.5 || !near(s.Target, 0.55) || !near(s.Actual, 2.0/3) || !near(s.Projected, 2.0/3) || s.State != calc.OnTrack || s.Cumulative {
+		t.Errorf("win rate status %+v", s)
+	}
+
+	// At the end of the quarter revenue is 2,000 + 3,000 + 9,000 = 14,000 ≥ 10,000: achieved.
+	s, err = tr.Status(ctx, f.Goals[0], time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Actual != 14000 || s.State != calc.Achieved {
+		t.Errorf("end of quarter %+v", s)
+	}
+}
+
+func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+func TestCascade(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenDuckDB(ctx, filepath.Join(t.TempDir(), "c.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, q := range []string{
+		`INSERT INTO teams VALUES ('T1', 'Sales', NULL, NULL), ('T2', 'East', 'T1', NULL), ('T3', 'West', 'T1', NULL), ('T4', 'North', 'T1', NULL)`,
+		`INSERT INTO reps VALUES ('R2', 'Bo', NULL, 'T2', 'ae', NULL, NULL), ('R3', 'Cy', NULL, 'T3', 'ae', NULL, NULL), ('R4', 'Di', NULL, 'T4', 'ae', NULL, NULL)`,
+		// Q4 quotas: R2 60,000, R3 30,000, R4 10,000.
+		`INSERT INTO quotas VALUES ('a', 'R2', NULL, '2026-10-01', '2026-12-31', 60000), ('b', 'R3', NULL, '2026-10-01', '2026-12-31', 30000),
+			('c', 'R4', NULL, '2026-10-01', '2026-12-31', 10000)`,
+	} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &Tracker{Eng: eng}
+	target := 100000.01
+	g := &Goal{ID: "rev", KPI: "revenue", Scope: "team:T1", Period: "2026-Q4", Target: &target, Grain: kpi.Quarter,
+		Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
+	tests := []struct {
+		method  string
+		weights map[string]float64
+		want    []float64 // T2, T3, T4
+	}{
+		// Quota 60:30:10 of 100,000.01 = 60,000.006, 30,000.003, 10,000.001 → in cents
+		// 6,000,000.6 / 3,000,000.3 / 1,000,000.1: floors 60,000.00 + 30,000.00 + 10,000.00
+		// leave 1 cent, which goes to the largest remainder (0.6, T2).
+		{"quota_share", nil, []float64{60000.01, 30000, 10000}},
+		// 10,000,001 cents / 3 = 3,333,333.67 each: floors sum to 9,999,999, the two
+		// cents left go to the first two (equal remainders, lower index first).
+		{"equal", nil, []float64{33333.34, 33333.34, 33333.33}},
+		// 1:1:2 → 25,000.0025, 25,000.0025, 50,000.005 → 2,500,000.25 / .25 / 5,000,000.5
+		// cents: floors leave 1 cent for the largest remainder (0.5, T4).
+		{"weights", map[string]float64{"T2": 1, "T3": 1, "T4": 2}, []float64{25000, 25000, 50000.01}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			c, err := tr.Cascade(ctx, st, g, tt.method, tt.weights, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := 0.0
+			for i, s := range c.Shares {
+				if s.Scope != []string{"team:T2", "team:T3", "team:T4"}[i] || !near(s.Target, tt.want[i]) {
+					t.Errorf("share %d = %+v, want %v", i, s, tt.want[i])
+				}
+				sum += s.Target
+			}
+			if !near(sum, target) && (sum-target > 1e-6 || target-sum > 1e-6) {
+				t.Errorf("shares sum to %v, want %v", sum, target)
+			}
+		})
+	}
+	// A rate is not split: each team keeps the parent's target.
+	rate := 0.3
+	wr := *g
+	wr.KPI, wr.Target = "win_rate", &rate
+	c, err := tr.Cascade(ctx, st, &wr, "equal", nil, false)
+	if err != nil || c.Split || c.Shares[0].Target != 0.3 || c.Shares[2].Target != 0.3 {
+		t.Errorf("rate cascade %+v %v", c, err)
+	}
+	if _, err := tr.Cascade(ctx, st, g, "weights", map[string]float64{"T2": 1}, false); err == nil || !strings.Contains(err.Error(), "no weight for T3") {
+		t.Errorf("missing weight: %v", err)
+	}
+	// To reps: T1's subtree holds R2, R3 and R4.
+	c, err = tr.Cascade(ctx, st, g, "equal", nil, true)
+	if err != nil || len(c.Shares) != 3 || c.Shares[0].Scope != "rep:R2" {
+		t.Errorf("to reps %+v %v", c, err)
 	}
 }

@@ -87,9 +87,9 @@ func Apply(ctx context.Context, st store.Store, f *File, who string, now time.Ti
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO goals (goal_id, kpi, scope, grain, period, period_start, period_end,
-				target, change, baseline, owner, objective_id, parent_goal, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+				target, change, baseline, owner, objective_id, parent_goal, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				g.ID, g.KPI, scopeOrOrg(g.Scope), string(g.Grain), g.Period, g.Start, g.End, g.Target, g.Change,
-				nullable(g.Baseline), nullable(g.Owner), nullable(g.Objective), fmt.Sprintf("%s:%d", f.path, g.Line)); err != nil {
+				nullable(g.Baseline), nullable(g.Owner), nullable(g.Objective), nullable(g.Parent), source(f, g)); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO goal_history (goal_id, changed_at, changed_by, action, before, after) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -140,7 +140,7 @@ func GoalHistory(ctx context.Context, st store.Store, goalID string) ([]History,
 // Stored lists the stored goals, ordered by period then id.
 func Stored(ctx context.Context, st store.Store) ([]*Goal, error) {
 	rows, err := st.Query(ctx, `SELECT goal_id, kpi, scope, grain, period, period_start, period_end, target, change,
-		coalesce(baseline, ''), coalesce(owner, ''), coalesce(objective_id, '') FROM goals ORDER BY period_start, goal_id`)
+		coalesce(baseline, ''), coalesce(owner, ''), coalesce(objective_id, ''), coalesce(parent_goal, '') FROM goals ORDER BY period_start, goal_id`)
 	if err != nil {
 		return nil, fmt.Errorf("read goals: %w", err)
 	}
@@ -150,13 +150,20 @@ func Stored(ctx context.Context, st store.Store) ([]*Goal, error) {
 		g := &Goal{}
 		var grain string
 		if err := rows.Scan(&g.ID, &g.KPI, &g.Scope, &grain, &g.Period, &g.Start, &g.End, &g.Target, &g.Change,
-			&g.Baseline, &g.Owner, &g.Objective); err != nil {
+			&g.Baseline, &g.Owner, &g.Objective, &g.Parent); err != nil {
 			return nil, fmt.Errorf("read goals: %w", err)
 		}
 		g.Grain = kpiGrain(grain)
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+func source(f *File, g *Goal) string {
+	if g.Parent != "" {
+		return "cascade of " + g.Parent
+	}
+	return fmt.Sprintf("%s:%d", f.path, g.Line)
 }
 
 func nullable(s string) any {
