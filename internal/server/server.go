@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +48,9 @@ type Server struct {
 	metrics *metrics
 	// baseCtx lives as long as the server; background work stops with it.
 	baseCtx context.Context
+	// goalsVersion grows with every change to goals; cached goal answers are
+	// keyed by it as well as by the data version.
+	goalsVersion atomic.Int64
 }
 
 // New builds a Server.
@@ -95,6 +99,13 @@ func (s *Server) routes(mux *http.ServeMux, pages http.Handler) {
 	mux.Handle("POST /api/v1/import", s.api(s.handleImport))
 	mux.Handle("POST /api/v1/events", s.api(s.handleEvents))
 	mux.HandleFunc("GET /api/v1/stream", s.handleStream)
+	mux.Handle("GET /api/v1/goals", s.api(s.handleGoals))
+	mux.Handle("PUT /api/v1/goals", s.api(s.handleGoalsApply))
+	mux.Handle("GET /api/v1/goals/check", s.api(s.handleGoalsCheck))
+	mux.Handle("GET /api/v1/goals/{id}/history", s.api(s.handleGoalHistory))
+	mux.Handle("GET /api/v1/goals/{id}/projection", s.api(s.handleGoalProjection))
+	mux.Handle("GET /api/v1/goals/{id}/cascade", s.api(s.handleGoalCascade))
+	mux.Handle("POST /api/v1/goals/{id}/cascade", s.api(s.handleGoalCascade))
 	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such API endpoint: " + r.Method + " " + r.URL.Path}
 	}))

@@ -10,6 +10,11 @@ import (
 // minChanges is the least number of past changes Achievable judges from.
 const minChanges = 4
 
+// changeTolerance is how far (in relative change) an implied change may pass
+// the percentile and still count as equal to it, so that floating-point noise
+// (135/100−1 = 0.35000000000000009) never flags a target that sits exactly on it.
+const changeTolerance = 1e-9
+
 // Plausibility judges whether a target is achievable from history: changes are the
 // period-over-period relative changes of the KPI's history (x[i]/x[i-1]-1, skipping
 // pairs with x[i-1] == 0); the target's implied change is target/current - 1. The
@@ -29,7 +34,8 @@ type Plausibility struct {
 // Percentile uses linear interpolation between closest ranks (the same as numpy's default, "type 7").
 // Fewer than 4 changes → Plausible true with Reason "not enough history (N changes)".
 //
-// Pairs where either value is NaN or infinite are skipped like those with a zero
+// A target whose implied change equals the percentile (within 1e-9) is
+// plausible. Pairs where either value is NaN or infinite are skipped like those with a zero
 // previous value. When current is 0 (or the implied change is not a finite
 // number) the target cannot be judged: Plausible is true, Implied 0, and Reason
 // says so. Relative changes are meaningful for positive series; the caller
@@ -62,9 +68,9 @@ func Achievable(history []float64, current, target float64, dir Direction) Plaus
 		return res
 	}
 	if dir == LowerIsBetter {
-		res.Plausible = implied >= res.Percentile
+		res.Plausible = implied >= res.Percentile-changeTolerance
 	} else {
-		res.Plausible = implied <= res.Percentile
+		res.Plausible = implied <= res.Percentile+changeTolerance
 	}
 	res.Reason = fmt.Sprintf("target implies %s vs a %s percentile of %s over %d periods",
 		signedPercent(implied), rank, signedPercent(res.Percentile), len(changes))
