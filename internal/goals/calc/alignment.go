@@ -37,23 +37,24 @@ type AlignmentInput struct {
 	MaxKPIsPerRole      int // default 5 when 0
 }
 
-// Finding is one line of the alignment report. Kind is one of the Finding*
-// constants; Subject is what the finding is about (an objective, KPI, role,
+// Finding is one line of the alignment report. Kind is one of
+// objective_without_kpis, kpi_without_objective, too_many_kpis,
+// leading_lagging_balance, conflicting_goals, rep_without_quota; Subject is what the finding is about (an objective, KPI, role,
 // goal group or rep ID); Message is a sentence for people.
 type Finding struct{ Kind, Subject, Message string }
 
 // The kinds of Finding, in the order Alignment reports them.
 const (
-	FindingObjectiveWithoutKPIs  = "objective_without_kpis"
-	FindingKPIWithoutObjective   = "kpi_without_objective"
-	FindingTooManyKPIs           = "too_many_kpis"
-	FindingLeadingLaggingBalance = "leading_lagging_balance"
-	FindingConflictingGoals      = "conflicting_goals"
-	FindingRepWithoutQuota       = "rep_without_quota"
+	kindObjectiveWithoutKPIs  = "objective_without_kpis"
+	kindKPIWithoutObjective   = "kpi_without_objective"
+	kindTooManyKPIs           = "too_many_kpis"
+	kindLeadingLaggingBalance = "leading_lagging_balance"
+	kindConflictingGoals      = "conflicting_goals"
+	kindRepWithoutQuota       = "rep_without_quota"
 )
 
-// DefaultMaxKPIsPerRole is the limit used when AlignmentInput.MaxKPIsPerRole is 0.
-const DefaultMaxKPIsPerRole = 5
+// defaultMaxKPIsPerRole is the limit used when AlignmentInput.MaxKPIsPerRole is 0.
+const defaultMaxKPIsPerRole = 5
 
 // Alignment lists findings in a deterministic order (by kind in the order above, then subject).
 // leading_lagging_balance: for each objective with KPIs, a finding when it has only leading or only lagging indicators (message gives the counts).
@@ -75,7 +76,7 @@ const DefaultMaxKPIsPerRole = 5
 func Alignment(in AlignmentInput) []Finding {
 	limit := in.MaxKPIsPerRole
 	if limit == 0 {
-		limit = DefaultMaxKPIsPerRole
+		limit = defaultMaxKPIsPerRole
 	}
 	limit = max(limit, 0)
 
@@ -101,7 +102,7 @@ func Alignment(in AlignmentInput) []Finding {
 			served[id] = true
 		}
 		if len(ids) == 0 {
-			add(FindingObjectiveWithoutKPIs, o.ID, "objective %s has no KPIs", describe(o.ID, o.Name))
+			add(kindObjectiveWithoutKPIs, o.ID, "objective %s has no KPIs", describe(o.ID, o.Name))
 			continue
 		}
 		var leading, lagging, other int
@@ -125,13 +126,13 @@ func Alignment(in AlignmentInput) []Finding {
 			if other > 0 {
 				msg += fmt.Sprintf(", %d unclassified", other)
 			}
-			add(FindingLeadingLaggingBalance, o.ID, "%s", msg)
+			add(kindLeadingLaggingBalance, o.ID, "%s", msg)
 		}
 	}
 
 	for _, id := range kpiIDs {
 		if !served[id] {
-			add(FindingKPIWithoutObjective, id, "KPI %s serves no objective", id)
+			add(kindKPIWithoutObjective, id, "KPI %s serves no objective", id)
 		}
 	}
 
@@ -145,7 +146,7 @@ func Alignment(in AlignmentInput) []Finding {
 	for _, role := range roles {
 		if ids := byRole[role]; len(ids) > limit {
 			slices.Sort(ids)
-			add(FindingTooManyKPIs, role, "role %s owns %d KPIs, more than the limit of %d: %s",
+			add(kindTooManyKPIs, role, "role %s owns %d KPIs, more than the limit of %d: %s",
 				role, len(ids), limit, strings.Join(ids, ", "))
 		}
 	}
@@ -174,7 +175,7 @@ func Alignment(in AlignmentInput) []Finding {
 		for i, g := range gs {
 			parts[i] = g.ID + " (" + strconv.FormatFloat(g.Target, 'g', -1, 64) + ")"
 		}
-		add(FindingConflictingGoals, k.kpi+"|"+k.scope+"|"+k.period,
+		add(kindConflictingGoals, k.kpi+"|"+k.scope+"|"+k.period,
 			"goals for KPI %s, scope %s, period %s have different targets: %s",
 			k.kpi, k.scope, k.period, strings.Join(parts, ", "))
 	}
@@ -185,17 +186,17 @@ func Alignment(in AlignmentInput) []Finding {
 	}
 	for _, r := range uniqueNonEmpty(in.Reps) {
 		if !withQuota[r] {
-			add(FindingRepWithoutQuota, r, "rep %s has no quota", r)
+			add(kindRepWithoutQuota, r, "rep %s has no quota", r)
 		}
 	}
 
 	order := map[string]int{
-		FindingObjectiveWithoutKPIs:  0,
-		FindingKPIWithoutObjective:   1,
-		FindingTooManyKPIs:           2,
-		FindingLeadingLaggingBalance: 3,
-		FindingConflictingGoals:      4,
-		FindingRepWithoutQuota:       5,
+		kindObjectiveWithoutKPIs:  0,
+		kindKPIWithoutObjective:   1,
+		kindTooManyKPIs:           2,
+		kindLeadingLaggingBalance: 3,
+		kindConflictingGoals:      4,
+		kindRepWithoutQuota:       5,
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(order[a.Kind], order[b.Kind]), cmp.Compare(a.Subject, b.Subject))

@@ -41,23 +41,23 @@ func alignmentFixture() AlignmentInput {
 func TestAlignment(t *testing.T) {
 	want := []Finding{
 		// objectives whose KPI list is empty (o0 has only blanks), by ID
-		{FindingObjectiveWithoutKPIs, "o0", `objective o0 ("Blank") has no KPIs`},
-		{FindingObjectiveWithoutKPIs, "o3", `objective o3 ("Retention") has no KPIs`},
+		{kindObjectiveWithoutKPIs, "o0", `objective o0 ("Blank") has no KPIs`},
+		{kindObjectiveWithoutKPIs, "o3", `objective o3 ("Retention") has no KPIs`},
 		// churn and nps are in use but no objective lists them
-		{FindingKPIWithoutObjective, "churn", "KPI churn serves no objective"},
-		{FindingKPIWithoutObjective, "nps", "KPI nps serves no objective"},
+		{kindKPIWithoutObjective, "churn", "KPI churn serves no objective"},
+		{kindKPIWithoutObjective, "nps", "KPI nps serves no objective"},
 		// limit 1: ae owns revenue + win_rate = 2 > 1; sdr calls + meetings = 2 > 1; cs 1
-		{FindingTooManyKPIs, "ae", "role ae owns 2 KPIs, more than the limit of 1: revenue, win_rate"},
-		{FindingTooManyKPIs, "sdr", "role sdr owns 2 KPIs, more than the limit of 1: calls, meetings"},
+		{kindTooManyKPIs, "ae", "role ae owns 2 KPIs, more than the limit of 1: revenue, win_rate"},
+		{kindTooManyKPIs, "sdr", "role sdr owns 2 KPIs, more than the limit of 1: calls, meetings"},
 		// o1: revenue + win_rate both lagging; o4: calls leading, ghost unknown; o2 balanced
-		{FindingLeadingLaggingBalance, "o1", `objective o1 ("Grow revenue") has only lagging indicators: 0 leading, 2 lagging`},
-		{FindingLeadingLaggingBalance, "o4", `objective o4 ("Activity") has only leading indicators: 1 leading, 0 lagging, 1 unclassified`},
+		{kindLeadingLaggingBalance, "o1", `objective o1 ("Grow revenue") has only lagging indicators: 0 leading, 2 lagging`},
+		{kindLeadingLaggingBalance, "o4", `objective o4 ("Activity") has only leading indicators: 1 leading, 0 lagging, 1 unclassified`},
 		// revenue/team:emea/2026-Q1: 1200 vs 1000 — g1, g2, g3 listed by ID
-		{FindingConflictingGoals, "revenue|team:emea|2026-Q1",
+		{kindConflictingGoals, "revenue|team:emea|2026-Q1",
 			"goals for KPI revenue, scope team:emea, period 2026-Q1 have different targets: g1 (1000), g2 (1200), g3 (1000)"},
 		// bob (listed twice) and cid have no quota; dan has one but is not a rep: ignored
-		{FindingRepWithoutQuota, "bob", "rep bob has no quota"},
-		{FindingRepWithoutQuota, "cid", "rep cid has no quota"},
+		{kindRepWithoutQuota, "bob", "rep bob has no quota"},
+		{kindRepWithoutQuota, "cid", "rep cid has no quota"},
 	}
 	got := Alignment(alignmentFixture())
 	if !slices.Equal(got, want) {
@@ -94,12 +94,12 @@ func TestAlignmentKPILimit(t *testing.T) {
 		// default limit 5: 5 KPIs is not more than 5
 		{"default limit reached", 5, 0, nil},
 		// 6 > 5
-		{"default limit exceeded", 6, 0, []Finding{{FindingTooManyKPIs, "manager",
+		{"default limit exceeded", 6, 0, []Finding{{kindTooManyKPIs, "manager",
 			"role manager owns 6 KPIs, more than the limit of 5: k1, k2, k3, k4, k5, k6"}}},
 		// explicit limit 6: 6 is fine
 		{"custom limit", 6, 6, nil},
 		// a duplicate KPI entry counts once: k1..k3 + k1 again = 3 > 2
-		{"duplicates once", 3, 2, []Finding{{FindingTooManyKPIs, "manager",
+		{"duplicates once", 3, 2, []Finding{{kindTooManyKPIs, "manager",
 			"role manager owns 3 KPIs, more than the limit of 2: k1, k2, k3"}}},
 	}
 	for _, tt := range tests {
@@ -111,7 +111,7 @@ func TestAlignmentKPILimit(t *testing.T) {
 			obj := Objective{ID: "o", KPIs: ids[:tt.n]}
 			got := Alignment(AlignmentInput{Objectives: []Objective{obj}, KPIs: k, MaxKPIsPerRole: tt.limit})
 			// every KPI is leading, so the objective also gets a balance finding
-			bal := Finding{FindingLeadingLaggingBalance, "o",
+			bal := Finding{kindLeadingLaggingBalance, "o",
 				fmt.Sprintf("objective o has only leading indicators: %d leading, 0 lagging", tt.n)}
 			want := append(slices.Clone(tt.want), bal)
 			if !slices.Equal(got, want) {
@@ -145,7 +145,7 @@ func TestAlignmentEdgeCases(t *testing.T) {
 		{ID: "c", KPI: "k", Scope: "s2", Period: "p", Target: 2.5},
 		{ID: "d", KPI: "k", Scope: "s2", Period: "p", Target: 2},
 	}}
-	want := []Finding{{FindingConflictingGoals, "k|s2|p",
+	want := []Finding{{kindConflictingGoals, "k|s2|p",
 		"goals for KPI k, scope s2, period p have different targets: c (2.5), d (2)"}}
 	if got := Alignment(in); !slices.Equal(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", dump(got), dump(want))

@@ -40,11 +40,14 @@ const (
 
 // Progress is the status of one goal at a moment.
 type Progress struct {
-	Target, Actual float64 // actual to date
-	Expected       float64 // target × expected share
-	Attainment     float64 // actual / target (0 when target is 0)
-	Projected      float64 // end-of-period value if the pace so far continues: actual / share elapsed per the pacing (actual when elapsed is 0 → NotStarted)
-	State          State
+	Target     float64 `json:"target"`
+	Actual     float64 `json:"actual"`     // to date
+	Expected   float64 `json:"expected"`   // target × expected share
+	Attainment float64 `json:"attainment"` // actual / target (0 when target is 0)
+	// Projected is the end-of-period value if the pace so far continues:
+	// actual / share elapsed per the pacing (actual when nothing has elapsed).
+	Projected float64 `json:"projected"`
+	State     State   `json:"state"`
 }
 
 // Status evaluates a goal. elapsed is the share of the period passed (0..1). For
