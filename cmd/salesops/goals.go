@@ -42,7 +42,7 @@ A goals file:
       owner: dana@example.com   #   same_period_last_year, trailing_mean_4, trailing_median_4)
       objective: grow`,
 	}
-	cmd.AddCommand(newGoalsApplyCmd(), newGoalsCheckCmd(), newGoalsStatusCmd(), newGoalsCascadeCmd(), newGoalsHistoryCmd())
+	cmd.AddCommand(newGoalsApplyCmd(), newGoalsCheckCmd(), newGoalsStatusCmd(), newGoalsCascadeCmd(), newGoalsHistoryCmd(), newGoalsAlignCmd())
 	return cmd
 }
 
@@ -447,6 +447,67 @@ letter.`,
 		},
 	}
 	ef.register(cmd)
+	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
+	return cmd
+}
+
+func newGoalsAlignCmd() *cobra.Command {
+	var (
+		ef      engineFlags
+		maxKPIs int
+		format  string
+	)
+	cmd := &cobra.Command{
+		Use:   "align",
+		Short: "Report how goals, KPIs and objectives fit together",
+		Long: `align reports on the stored objectives and goals: objectives without KPIs, KPIs
+in use that serve no objective, roles owning more KPIs than --max-kpis-per-role,
+objectives with only leading or only lagging indicators, conflicting goals (the
+same KPI, scope and period with different targets) and sales reps without a
+quota. It exits 1 when there is a finding.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := openGoalsEnv(cmd, &ef)
+			if err != nil {
+				return err
+			}
+			defer env.st.Close()
+			list, err := goals.Stored(cmd.Context(), env.st)
+			if err != nil {
+				return err
+			}
+			objectives, err := goals.StoredObjectives(cmd.Context(), env.st)
+			if err != nil {
+				return err
+			}
+			findings, err := goals.Alignment(cmd.Context(), env.st, env.eng.Catalog(), list, objectives, maxKPIs)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(findings); err != nil {
+					return err
+				}
+			case "table":
+				for _, f := range findings {
+					fmt.Fprintf(out, "%-26s %-20s %s\n", f.Kind, f.Subject, f.Message)
+				}
+			default:
+				return &usageError{cmd: "goals align", err: fmt.Errorf("--format %q: want table or json", format)}
+			}
+			if len(findings) > 0 {
+				return fmt.Errorf("%d alignment finding(s)", len(findings))
+			}
+			fmt.Fprintln(out, "no findings: every objective has KPIs, every KPI in use serves one, and nothing conflicts")
+			return nil
+		},
+	}
+	ef.register(cmd)
+	cmd.Flags().IntVar(&maxKPIs, "max-kpis-per-role", 5, "most KPIs one role should own")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
 	return cmd
 }
