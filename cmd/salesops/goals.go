@@ -42,7 +42,7 @@ A goals file:
       owner: dana@example.com   #   same_period_last_year, trailing_mean_4, trailing_median_4)
       objective: grow`,
 	}
-	cmd.AddCommand(newGoalsApplyCmd(), newGoalsCheckCmd(), newGoalsStatusCmd(), newGoalsCascadeCmd(), newGoalsHistoryCmd(), newGoalsAlignCmd())
+	cmd.AddCommand(newGoalsApplyCmd(), newGoalsCheckCmd(), newGoalsStatusCmd(), newGoalsCascadeCmd(), newGoalsHistoryCmd(), newGoalsAlignCmd(), newGoalsBenchmarksCmd(), newGoalsBaselineCmd())
 	return cmd
 }
 
@@ -509,5 +509,175 @@ quota. It exits 1 when there is a finding.`,
 	ef.register(cmd)
 	cmd.Flags().IntVar(&maxKPIs, "max-kpis-per-role", 5, "most KPIs one role should own")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
+	return cmd
+}
+
+func newGoalsBenchmarksCmd() *cobra.Command {
+	var ef engineFlags
+	cmd := &cobra.Command{
+		Use:   "benchmarks FILE",
+		Short: "Import external benchmarks (kpi, segment, p25, p50, p75, source)",
+		Long: `benchmarks imports a CSV of external benchmarks: for a KPI and a segment (blank
+for all), the 25th, 50th and 75th percentiles of peers and where the figures come
+from. Rows replace stored ones for the same KPI and segment; a file with any bad
+value is refused with every problem listed and nothing stored. See
+docs/examples/benchmarks.csv for the shape (its figures are illustrative only).`,
+		Example: `  salesops goals benchmarks docs/examples/benchmarks.csv`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			env, err := openGoalsEnv(cmd, &ef)
+			if err != nil {
+				return err
+			}
+			defer env.st.Close()
+			n, err := goals.ImportBenchmarks(cmd.Context(), env.st, env.eng.Catalog(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d benchmark(s)\n", n)
+			return nil
+		},
+	}
+	ef.register(cmd)
+	return cmd
+}
+
+func newGoalsBaselineCmd() *cobra.Command {
+	var (
+		ef      engineFlags
+		ids     []string
+		period  string
+		scope   string
+		segment string
+		at      string
+	)
+	cmd := &cobra.Command{
+		Use:   "baseline",
+		Short: "Each KPI against its baselines and its benchmark percentile",
+		Long: `baseline shows, for the period containing --at (default: the last day with data),
+each KPI's value beside its baselines from history — the previous period, the
+mean and median of the 4 periods before, the same period last year — and, where
+a benchmark is imported (goals benchmarks), the benchmark's median and the
+percentile of peers the value stands at.`,
+		Example: `  salesops goals baseline --period quarter
+  salesops goals baseline --kpi win_rate,average_deal_size --segment enterprise`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			grain, err := kpi.ParseGrain(period)
+			if err != nil || grain == kpi.All {
+				return &usageError{cmd: "goals baseline", err: fmt.Errorf("--period %q: want week, month, quarter or year", period)}
+			}
+			env, err := openGoalsEnv(cmd, &ef)
+			if err != nil {
+				return err
+			}
+			defer env.st.Close()
+			ctx := cmd.Context()
+			day := time.Time{}
+			if at != "" {
+				if day, err = time.Parse("2006-01-02", at); err != nil {
+					return &usageError{cmd: "goals baseline", err: fmt.Errorf("--at %q: want YYYY-MM-DD", at)}
+				}
+			} else {
+				_, hi, err := env.eng.Extent(ctx)
+				if err != nil {
+					return err
+				}
+				if hi.IsZero() {
+					return errors.New("there is no data")
+				}
+				day = hi.AddDate(0, 0, -1)
+			}
+			cal := env.eng.Calendar()
+			cur := cal.BucketStart(grain, day)
+			first := cur
+			for range 4 {
+				first = cal.BucketStart(grain, first.AddDate(0, 0, -1))
+			}
+			end := cal.Periods(grain, cur, cur.AddDate(1, 1, 0))[0].End
+			filters := map[string][]string{}
+			if kind, id, ok := strings.Cut(scope, ":"); ok && (kind == "team" || kind == "rep") {
+				filters[kind] = []string{id}
+			} else if scope != "org" {
+				return &usageError{cmd: "goals baseline", err: fmt.Errorf("--scope %q: want org, team:ID or rep:ID", scope)}
+			}
+			if segment != "" {
+				filters["segment"] = []string{segment}
+			}
+			q := kpi.Query{KPIs: ids, Grain: grain, From: first, To: end.AddDate(0, 0, -1), Filters: filters}
+			res, err := env.eng.Evaluate(ctx, q)
+			if err != nil {
+				return err
+			}
+			q.From, q.To = cur.AddDate(-1, 0, 0), end.AddDate(-1, 0, -1)
+			lastYear, err := env.eng.Evaluate(ctx, q)
+			if err != nil {
+				return err
+			}
+			bench, err := goals.StoredBenchmarks(ctx, env.st)
+			if err != nil {
+				return err
+			}
+			series := map[string][]*float64{} // oldest first, current last
+			var order []string
+			for _, r := range res.Rows {
+				if _, ok := series[r.KPI]; !ok {
+					order = append(order, r.KPI)
+				}
+				series[r.KPI] = append(series[r.KPI], r.Value)
+			}
+			ly := map[string]*float64{}
+			for _, r := range lastYear.Rows {
+				ly[r.KPI] = r.Value
+			}
+			for _, n := range res.Notes {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", n)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintf(tw, "KPI\t%s\tPREVIOUS\tMEAN OF 4\tMEDIAN OF 4\tLAST YEAR\tBENCHMARK P50\tPEER PERCENTILE\t\n", cal.Label(grain, cur))
+			for _, id := range order {
+				k, _ := env.eng.Catalog().KPI(id)
+				vals := series[id]
+				value := vals[len(vals)-1]
+				var prev *float64
+				if len(vals) > 1 {
+					prev = vals[len(vals)-2]
+				}
+				var hist []float64
+				for _, v := range vals[:len(vals)-1] {
+					if v != nil {
+						hist = append(hist, *v)
+					}
+				}
+				f := func(v *float64) string { return kpi.FormatValue(k.Unit, v) }
+				mean, median := "-", "-"
+				if m, err := calc.TrailingMean(hist, 4); err == nil {
+					mean = f(&m)
+				}
+				if m, err := calc.TrailingMedian(hist, 4); err == nil {
+					median = f(&m)
+				}
+				bp50, pct := "-", "-"
+				b, ok := bench[id+"\x1f"+segment]
+				if !ok {
+					b, ok = bench[id+"\x1f"]
+				}
+				if ok {
+					bp50 = f(&b.P50)
+					if value != nil {
+						pct = fmt.Sprintf("p%.0f", b.Percentile(*value))
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", id, f(value), f(prev), mean, median, f(ly[id]), bp50, pct)
+			}
+			return tw.Flush()
+		},
+	}
+	ef.register(cmd)
+	cmd.Flags().StringSliceVar(&ids, "kpi", nil, "KPI ids (default: all)")
+	cmd.Flags().StringVar(&period, "period", "quarter", "grain: week, month, quarter or year")
+	cmd.Flags().StringVar(&scope, "scope", "org", "org, team:ID or rep:ID")
+	cmd.Flags().StringVar(&segment, "segment", "", "restrict to a segment (and use its benchmarks)")
+	cmd.Flags().StringVar(&at, "at", "", "a day in the period to show, YYYY-MM-DD (default: the last day with data)")
 	return cmd
 }

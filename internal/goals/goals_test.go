@@ -3,6 +3,7 @@ package goals
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -324,5 +325,58 @@ func TestCascade(t *testing.T) {
 	c, err = tr.Cascade(ctx, st, g, "equal", nil, true)
 	if err != nil || len(c.Shares) != 3 || c.Shares[0].Scope != "rep:R2" {
 		t.Errorf("to reps %+v %v", c, err)
+	}
+}
+
+func TestBenchmarks(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenDuckDB(ctx, filepath.Join(t.TempDir(), "b.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cat := catalog(t)
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bad := write("bad.csv", "kpi,segment,p25,p50,p75,source\nwin_rate,,0.2,0.3,0.4,x\nwinrate,,0.2,0.3,0.4,x\nwin_rate,smb,0.3,0.2,0.4,x\nwin_rate,,a,0.3,0.4,\n")
+	_, err = ImportBenchmarks(ctx, st, cat, bad)
+	for _, want := range []string{
+		bad + `:3: kpi: "winrate" is not a KPI`,
+		bad + `:4: p50: quartiles out of order`,
+		bad + `:5: source: required`,
+		bad + `:5: p25: "a" is not a number`,
+		bad + `:5: kpi: win_rate for segment "" already given on line 2`,
+		"nothing was stored",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v\nwant it to contain %q", err, want)
+		}
+	}
+	if got, _ := StoredBenchmarks(ctx, st); len(got) != 0 {
+		t.Errorf("a refused file stored %v", got)
+	}
+	good := write("good.csv", "kpi,segment,p25,p50,p75,source\nwin_rate,,0.2,0.3,0.4,survey\nwin_rate,smb,0.1,0.2,0.3,survey\n")
+	if n, err := ImportBenchmarks(ctx, st, cat, good); err != nil || n != 2 {
+		t.Fatalf("import: %d, %v", n, err)
+	}
+	got, _ := StoredBenchmarks(ctx, st)
+	b := got["win_rate\x1f"]
+	tests := []struct{ v, want float64 }{
+		{0.3, 50},    // the median
+		{0.35, 62.5}, // halfway from p50 0.3 to p75 0.4: 50 + 0.5 × 25
+		{0.25, 37.5}, // halfway from p25 to p50: 25 + 0.5 × 25
+		{0.1, 0},     // 0.1 below p25 by one quartile step (0.1 per 25): 25 − 25 = 0
+		{0.6, 100},   // 75 + 2 × 25 = 125, clamped
+	}
+	for _, tt := range tests {
+		if p := b.Percentile(tt.v); !near(p, tt.want) {
+			t.Errorf("Percentile(%v) = %v, want %v", tt.v, p, tt.want)
+		}
 	}
 }
