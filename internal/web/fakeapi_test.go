@@ -120,11 +120,17 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			n *= 0.62
 		}
 		writeJSON(w, 200, map[string]any{"stages": stages})
+	case "/goals", "/goals/check":
+		f.goals(w, strings.TrimPrefix(r.URL.Path, "/api/v1"), q.Get("at"))
 	case "/import":
 		f.importFiles(w, r)
 	case "/stream":
 		f.stream(w, r)
 	default:
+		if id, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/api/v1/goals/"), "/projection"); ok && strings.HasPrefix(r.URL.Path, "/api/v1/goals/") {
+			f.projection(w, id)
+			return
+		}
 		writeJSON(w, 404, apiError("not_found", "no such endpoint", ""))
 	}
 }

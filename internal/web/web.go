@@ -54,6 +54,7 @@ var pages = []page{
 	{"/explore", "explore", "Explore", "KPI explorer", true},
 	{"/team", "team", "Team", "Team leaderboard", false},
 	{"/pipeline", "pipeline", "Pipeline", "Pipeline", true},
+	{"/goals", "goals", "Goals", "Goals", true},
 	{"/import", "import", "Import", "Import CSV files", false},
 }
 
@@ -66,6 +67,7 @@ var notFound = page{ID: "notfound", Heading: "Page not found"}
 //	GET /explore     KPI explorer
 //	GET /team        team leaderboard and rep scorecards
 //	GET /pipeline    pipeline
+//	GET /goals       goals: alignment tree, projections, SMART check, quota attainment
 //	GET /import      CSV upload
 //	GET /static/...  assets
 //

@@ -57,6 +57,7 @@ func checkPage(t *testing.T, r response, path string) {
 		`<a href="/explore"`,
 		`<a href="/team"`,
 		`<a href="/pipeline"`,
+		`<a href="/goals"`,
 		`<a href="/import"`,
 		`id="status"`,
 	} {
@@ -116,6 +117,7 @@ func TestPageControls(t *testing.T) {
 		"/explore":  {`id="kpi"`, `id="by"`, `id="from"`, `id="to"`, `id="chart-box"`, `id="values-table"`, `id="drill"`, `<label for="kpi">`, `<label for="from">`},
 		"/team":     {`id="team"`, `id="leaderboard"`, `id="scorecard"`, `id="column-choices"`, `<label for="team">`},
 		"/pipeline": {`id="trend-chart"`, `id="funnel-chart"`, `id="funnel-table"`, `id="pipeline-tiles"`, `<label for="team">`},
+		"/goals":    {`id="at"`, `<label for="at">`, `id="goal-tree"`, `id="goals-empty"`, `salesops goals apply goals.yaml`, `PUT /api/v1/goals`, `id="projection-chart"`, `id="projection-table"`, `id="smart-table"`, `id="findings"`, `id="quota-table"`},
 		"/import":   {`id="file"`, `name="file"`, `multiple`, `accept=".csv,text/csv"`, `id="problems"`, `id="merged"`, `<label for="file">`, `enctype="multipart/form-data"`},
 	}
 	for path, ws := range want {
@@ -125,6 +127,38 @@ func TestPageControls(t *testing.T) {
 				t.Errorf("%s lacks %s", path, w)
 			}
 		}
+	}
+}
+
+// TestGoalsPage: the goals page is served, sits in the nav right after
+// Pipeline, loads the chart library and links nowhere outside the app.
+func TestGoalsPage(t *testing.T) {
+	h := newHandler(t, Options{})
+	r := get(t, h, "GET", "/goals")
+	if r.status != http.StatusOK {
+		t.Fatalf("GET /goals: %d\n%s", r.status, r.body)
+	}
+	checkPage(t, r, "/goals")
+	if !strings.Contains(r.body, `<a href="/goals" aria-current="page">Goals</a>`) {
+		t.Error("/goals: nav does not mark Goals current")
+	}
+	pipeline, goals, imp := strings.Index(r.body, `<a href="/pipeline"`), strings.Index(r.body, `<a href="/goals"`), strings.Index(r.body, `<a href="/import"`)
+	if !(pipeline < goals && goals < imp) {
+		t.Errorf("nav order: pipeline %d, goals %d, import %d; want Goals after Pipeline", pipeline, goals, imp)
+	}
+	for _, p := range pages {
+		if p.Path == "/goals" {
+			continue
+		}
+		if body := get(t, h, "GET", p.Path).body; !strings.Contains(body, `<a href="/goals">Goals</a>`) {
+			t.Errorf("%s: nav lacks the Goals link", p.Path)
+		}
+	}
+	if regexp.MustCompile(`href="(https?:)?//`).MatchString(r.body) {
+		t.Error("/goals links outside the app")
+	}
+	if r := get(t, h, "GET", "/static/js/goals.js"); r.status != http.StatusOK || !strings.Contains(r.body, "DOM hooks:") {
+		t.Errorf("goals.js: %d", r.status)
 	}
 }
 
@@ -138,7 +172,7 @@ func TestTitle(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	h := newHandler(t, Options{})
-	for _, path := range []string{"/nope", "/explore/x", "/team/", "/index.html", "/static/", "/static/nope.js", "/static/js/", "/static/js/nope.js", "/static/../web.go", "/static/v0123abcd/nope.css", "/static/.hidden", "/api"} {
+	for _, path := range []string{"/nope", "/explore/x", "/goals/", "/goals/q3_revenue", "/team/", "/index.html", "/static/", "/static/nope.js", "/static/js/", "/static/js/nope.js", "/static/../web.go", "/static/v0123abcd/nope.css", "/static/.hidden", "/api"} {
 		r := get(t, h, "GET", path)
 		if r.status != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", path, r.status)
