@@ -105,8 +105,7 @@ func ReadFile(path string) (*File, error) {
 // Parse reads goals-file text; path is only used in messages.
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{path: path}
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField())
-	if err := dec.Decode(f); err != nil {
+	if err := decodeYAML(data, f); err != nil {
 		var se yaml.Error
 		line := 1
 		if errors.As(err, &se) && se.GetToken() != nil {
@@ -124,7 +123,23 @@ func Parse(path string, data []byte) (*File, error) {
 	return f, nil
 }
 
-func lineOf(data []byte, path string) int {
+// decodeYAML decodes strictly, and turns a panic of the YAML library on
+// hostile input (seen with tags on sequences) into an error.
+func decodeYAML(data []byte, v any) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("malformed YAML: the parser could not read it (%v)", p)
+		}
+	}()
+	return yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(v)
+}
+
+func lineOf(data []byte, path string) (line int) {
+	defer func() {
+		if recover() != nil {
+			line = 0
+		}
+	}()
 	p, err := yaml.PathString(path)
 	if err != nil {
 		return 0

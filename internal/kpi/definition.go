@@ -175,8 +175,7 @@ func definitionFiles(p string) ([]string, error) {
 // that refer to each other are checked by resolve once every file is in.
 func (c *Catalog) add(src string, data []byte) []error {
 	var f file
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField())
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+	if err := decodeYAML(data, &f); err != nil && !errors.Is(err, io.EOF) {
 		return []error{&DefinitionError{File: src, Err: errors.New(yaml.FormatError(err, false, true))}}
 	}
 	if len(f.Measures) == 0 && len(f.KPIs) == 0 {
@@ -450,4 +449,15 @@ type Info struct {
 // Info returns the KPI's description.
 func (k *KPI) Info() Info {
 	return Info{k.ID, k.Name, k.Category, k.Unit, k.Direction, k.Indicator, k.Owner, k.Formula, k.Description}
+}
+
+// decodeYAML decodes strictly, and turns a panic of the YAML library on
+// hostile input into an error.
+func decodeYAML(data []byte, v any) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("malformed YAML: the parser could not read it (%v)", p)
+		}
+	}()
+	return yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(v)
 }
