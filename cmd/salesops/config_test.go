@@ -33,4 +33,3 @@ func TestConfigFile(t *testing.T) {
 		}
 	}
 }
-
