@@ -24,6 +24,7 @@ type Objective struct {
 	Name        string   `yaml:"name" json:"name"`
 	KPIs        []string `yaml:"kpis" json:"kpis"`
 	Description string   `yaml:"description" json:"description,omitempty"`
+	Line        int      `yaml:"-" json:"-"`
 }
 
 // Goal is a target on a KPI for a scope and a period.
@@ -120,6 +121,11 @@ func Parse(path string, data []byte) (*File, error) {
 			g.Line = lineOf(data, fmt.Sprintf("$.goals[%d]", i))
 		}
 	}
+	for i, o := range f.Objectives {
+		if o != nil {
+			o.Line = lineOf(data, fmt.Sprintf("$.objectives[%d]", i))
+		}
+	}
 	return f, nil
 }
 
@@ -167,6 +173,9 @@ func (f *File) Validate(cat *kpi.Catalog, cal kpi.Calendar, org Org) error {
 	objectives := map[string]bool{}
 	for i, o := range f.Objectives {
 		line := 0
+		if o != nil {
+			line = o.Line
+		}
 		if o == nil || o.ID == "" {
 			add(line, fmt.Sprintf("objective #%d", i+1), "id is required")
 			continue

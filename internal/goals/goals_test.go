@@ -380,3 +380,14 @@ func TestBenchmarks(t *testing.T) {
 		}
 	}
 }
+
+func TestObjectiveProblemsNameTheirLine(t *testing.T) {
+	f, err := Parse("g.yaml", []byte("objectives:\n  - id: grow\n    name: Grow\n    kpis: [revenue]\n  - id: bad\n    name: Bad\n    kpis: [nope]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.Validate(catalog(t), kpi.Calendar{FiscalStartMonth: 1}, org)
+	if err == nil || !strings.Contains(err.Error(), `g.yaml:5: bad: unknown KPI "nope"`) {
+		t.Errorf("error %v", err)
+	}
+}

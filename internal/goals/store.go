@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/store"
 )
 
@@ -154,6 +155,9 @@ func Stored(ctx context.Context, st store.Store) ([]*Goal, error) {
 			return nil, fmt.Errorf("read goals: %w", err)
 		}
 		g.Grain = kpiGrain(grain)
+		if from, to, ok := strings.Cut(g.Period, ".."); ok && g.Grain == kpi.All {
+			g.From, g.To = from, to // an explicit range, as the file gave it
+		}
 		out = append(out, g)
 	}
 	return out, rows.Err()

@@ -34,8 +34,17 @@
 //   #findings li[data-role=finding][data-kind=<kind>][data-subject=<subject>]  alignment findings
 //   #quota-period                        the quarter of the leaderboard
 //   #quota-table tbody tr[data-rep=<id>]: td[data-role=attainment|revenue]
+//   #goals-edit-form                     edit the goals as a goals file:
+//     #goals-yaml                        the YAML text; prefilled with the stored objectives and
+//                                        root goals (cascaded children are left out) until edited
+//     #goals-user                        optional name sent as X-Salesops-User (kept in localStorage)
+//     #goals-apply                       sends the text with PUT /api/v1/goals
+//     #goals-reset                       puts the stored goals back in the editor
+//   #goals-result[data-outcome=ok|invalid|error]  the outcome of the last apply:
+//     #goals-result-message              "Applied: N created, M updated, K unchanged…" or why not
+//     #goals-problems li[data-role=problem][data-line]  "line L: goal: message", one per problem
 import {
-  $, api, el, live, showError, setStatus, readState, writeState, Dimensions,
+  $, API, api, el, live, showError, setStatus, readState, writeState, Dimensions,
   fmtValue, fmtDate, fmtRange, dayBefore, humanize, chart, palette, keepFocus, NONE,
 } from './common.js';
 
@@ -360,6 +369,214 @@ function drawQuota(values) {
   $('quota-table').tBodies[0].replaceChildren(...out);
 }
 
+// ---- editing ---------------------------------------------------------------------
+
+const editForm = $('goals-edit-form');
+const editor = $('goals-yaml');
+const userInput = $('goals-user');
+const USER_KEY = 'salesops.goals.user';
+let edited = false; // the editor holds the user's text: refreshes leave it alone
+
+const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
+const NUMBERISH = /^[-+]?(?:\d[\d_]*(?:\.[\d_]*)?(?:[eE][-+]?\d+)?|\.\d+|\.inf|\.nan|0x[\da-fA-F_]+|0o[0-7_]+|0b[01_]+)$/i;
+
+/**
+ * yamlStr renders a string as a plain YAML scalar when that reads back as the
+ * same string (ids, labels like 2026-Q4, team:T002, e-mail addresses), else as a
+ * double-quoted scalar with every character that is not plain printable text escaped.
+ */
+export function yamlStr(v) {
+  const s = String(v ?? '');
+  if (/^[A-Za-z0-9_][A-Za-z0-9_.\/@+:-]*$/.test(s) && !s.endsWith(':') && !RESERVED.test(s) &&
+      !NUMBERISH.test(s) && !/^\d+[-:]\d/.test(s) && !s.includes('::')) return s;
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0);
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || c === 0xfeff ||
+             (c >= 0xd800 && c <= 0xdfff) || c === 0xfffe || c === 0xffff) {
+      out += c <= 0xff ? '\\x' + c.toString(16).padStart(2, '0') : '\\u' + c.toString(16).padStart(4, '0');
+    } else out += ch;
+  }
+  return out + '"';
+}
+
+/** yamlNum renders a finite number (null for anything else). */
+function yamlNum(v) {
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : null;
+}
+
+/** goalsYAML renders stored objectives and goals as a goals file; goals split from a parent are left out. */
+export function goalsYAML(objectives, goalList) {
+  const lines = [];
+  if (!objectives.length) lines.push('objectives: []');
+  else lines.push('objectives:');
+  for (const o of objectives) {
+    lines.push(`  - id: ${yamlStr(o.id)}`);
+    lines.push(`    name: ${yamlStr(o.name || o.id)}`);
+    lines.push(`    kpis: [${(o.kpis || []).map(yamlStr).join(', ')}]`);
+    if (o.description) lines.push(`    description: ${yamlStr(o.description)}`);
+  }
+  const roots = goalList.filter((g) => g && g.id && !g.parent);
+  lines.push(roots.length ? 'goals:' : 'goals: []');
+  for (const g of roots) {
+    lines.push(`  - id: ${yamlStr(g.id)}`);
+    lines.push(`    kpi: ${yamlStr(g.kpi)}`);
+    if (g.scope && g.scope !== 'org') lines.push(`    scope: ${yamlStr(g.scope)}`);
+    // A range is stored as the period "FROM..TO" (from/to are not kept): give it back as from/to.
+    const range = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(String(g.period || ''));
+    const from = g.from || (range && range[1]);
+    const to = g.to || (range && range[2]);
+    if (from || to) {
+      lines.push(`    from: ${yamlStr(from || '')}`);
+      lines.push(`    to: ${yamlStr(to || '')}`);
+    } else if (g.period) lines.push(`    period: ${yamlStr(g.period)}`);
+    const change = yamlNum(g.change);
+    const target = yamlNum(g.target);
+    if (change !== null) {
+      lines.push(`    change: ${change}`);
+      if (g.baseline) lines.push(`    baseline: ${yamlStr(g.baseline)}`);
+    } else if (target !== null) lines.push(`    target: ${target}`);
+    if (g.owner) lines.push(`    owner: ${yamlStr(g.owner)}`);
+    if (g.objective) lines.push(`    objective: ${yamlStr(g.objective)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** fillEditor shows the stored goals in the editor unless the user is editing it. */
+function fillEditor(objectives, goalList, force = false) {
+  if (edited && !force) return;
+  editor.value = goalsYAML(objectives, goalList);
+  edited = false;
+}
+
+let stored = { objectives: [], goals: [] };
+
+/** problemText formats a problem as "line L: goal: message" (missing parts left out). */
+function problemText(p) {
+  if (typeof p === 'string') return p;
+  return [p.line > 0 ? `line ${p.line}` : '', p.goal, p.message].filter((x) => x !== undefined && x !== null && x !== '').join(': ');
+}
+
+/** goToLine selects line n (1-based) of the editor and focuses it. */
+function goToLine(n) {
+  const lines = editor.value.split('\n');
+  const i = Math.max(0, Math.min(lines.length, n) - 1);
+  let start = 0;
+  for (let k = 0; k < i; k++) start += lines[k].length + 1;
+  editor.focus();
+  editor.setSelectionRange(start, start + (lines[i] || '').length);
+  // Scroll the line into view: the textarea has no API for it, so estimate by line height.
+  const lh = parseFloat(getComputedStyle(editor).lineHeight) || 20;
+  editor.scrollTop = Math.max(0, i * lh - editor.clientHeight / 3);
+}
+
+function showResult(outcome, message, problems = []) {
+  if (outcome) $('goals-result').dataset.outcome = outcome;
+  else delete $('goals-result').dataset.outcome;
+  $('goals-result-message').textContent = message;
+  $('goals-problems').replaceChildren(...problems.map((p) => {
+    const line = typeof p === 'object' && p && p.line > 0 ? p.line : null;
+    const text = problemText(p);
+    if (!line) return el('li', { 'data-role': 'problem', text });
+    const lead = `line ${line}`;
+    return el('li', { 'data-role': 'problem', dataset: { line: String(line) } },
+      el('button', { type: 'button', class: 'linkish', title: `Go to line ${line} in the editor`, text: lead, on: { click: () => goToLine(line) } }),
+      text.slice(lead.length));
+  }));
+}
+
+function count(n, word) {
+  return `${n} ${word}`;
+}
+
+async function applyGoals() {
+  const user = userInput.value.trim();
+  try {
+    localStorage.setItem(USER_KEY, user);
+  } catch {
+    // storage may be off (private mode); the name is then only used this once
+  }
+  if (/[^\x20-\x7e\xa0-\xff]/.test(user)) {
+    showResult('error', 'Not applied: your name can only use Latin letters, digits and punctuation (it is sent as an HTTP header).');
+    userInput.focus();
+    return;
+  }
+  const button = $('goals-apply');
+  button.disabled = true;
+  editForm.setAttribute('aria-busy', 'true');
+  showResult('pending', 'Applying…');
+  try {
+    const headers = { 'Content-Type': 'application/yaml', Accept: 'application/json' };
+    if (user) headers['X-Salesops-User'] = user;
+    const sent = editor.value;
+    let res;
+    try {
+      res = await fetch(API + '/goals', { method: 'PUT', headers, body: sent });
+    } catch {
+      showResult('error', 'Not applied: the server could not be reached.');
+      return;
+    }
+    let body = null;
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+    if (res.ok) {
+      const b = body || {};
+      const n = (x) => (Array.isArray(x) ? x.length : 0);
+      const objs = typeof b.objectives === 'number' ? `; ${count(b.objectives, b.objectives === 1 ? 'objective' : 'objectives')} stored` : '';
+      showResult('ok', `Applied: ${n(b.created)} created, ${n(b.updated)} updated, ${n(b.unchanged)} unchanged${objs}.`);
+      // Show what is stored now (unless the text changed while it was sent).
+      if (editor.value === sent) edited = false;
+      load().catch(showError);
+      return;
+    }
+    const e = (body && body.error) || {};
+    if (res.status === 400) {
+      const problems = Array.isArray(e.problems) ? e.problems : [];
+      const k = problems.length;
+      showResult('invalid', `Refused: ${k ? count(k, k === 1 ? 'problem' : 'problems') + ' in the file' : e.message || 'the file is not valid'}; nothing was applied. Fix ${k === 1 ? 'it' : 'them'} and apply again.`, problems);
+      return;
+    }
+    showResult('error', `Not applied: ${e.message || `the server answered HTTP ${res.status}`}.`);
+  } finally {
+    button.disabled = false;
+    editForm.removeAttribute('aria-busy');
+  }
+}
+
+try {
+  userInput.value = localStorage.getItem(USER_KEY) || '';
+} catch {
+  userInput.value = '';
+}
+editor.addEventListener('input', () => {
+  edited = true;
+});
+editor.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    editForm.requestSubmit();
+  }
+});
+editForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  applyGoals().catch((err) => {
+    showError(err);
+    showResult('error', `Not applied: ${err instanceof Error ? err.message : String(err)}`);
+  });
+});
+$('goals-reset').addEventListener('click', () => {
+  fillEditor(stored.objectives, stored.goals, true);
+  showResult('', '');
+  editor.focus();
+});
+
 // ---- loading -------------------------------------------------------------------
 
 async function load() {
@@ -383,6 +600,12 @@ async function load() {
   $('smart').hidden = empty;
   $('goals-at').textContent = state.at ? `(as of the end of ${fmtDate(state.at)})` : '(as of now)';
   $('goal-notes').replaceChildren(...(list.notes || []).map((n) => el('li', { text: n })));
+  // The editor gets every stored goal: those whose status could not be
+  // computed are missing from the list (they are in the notes) but not from the check.
+  const known = new Set(goalsList.map((s) => s.goal.id));
+  const unlisted = (check.checks || []).map((c) => c.goal).filter((g) => g && g.id && !known.has(g.id));
+  stored = { objectives: list.objectives || [], goals: [...goalsList.map((s) => s.goal), ...unlisted] };
+  fillEditor(stored.objectives, stored.goals);
   drawTree(list.objectives || [], goalsList);
   drawCheck(check);
   drawQuota(values);
