@@ -216,12 +216,10 @@ lower-is-better KPIs the logic flips.`,
 
 func writeStatus(w io.Writer, out []goals.GoalStatus, format string) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
 		if out == nil {
 			out = []goals.GoalStatus{}
 		}
-		return enc.Encode(out)
+		return writeIndentedJSON(w, out)
 	}
 	if format != "table" {
 		return &usageError{cmd: "goals status", err: fmt.Errorf("--format %q: want table or json", format)}
@@ -276,18 +274,9 @@ gets the parent's target. Without --apply it only shows the split.`,
 				return err
 			}
 			defer env.st.Close()
-			stored, err := goals.Stored(cmd.Context(), env.st)
+			g, err := goals.StoredGoal(cmd.Context(), env.st, args[0])
 			if err != nil {
 				return err
-			}
-			var g *goals.Goal
-			for _, s := range stored {
-				if s.ID == args[0] {
-					g = s
-				}
-			}
-			if g == nil {
-				return fmt.Errorf("no stored goal %q (see salesops goals status)", args[0])
 			}
 			tr := &goals.Tracker{Eng: env.eng}
 			res, err := tr.Cascade(cmd.Context(), env.st, g, method, w, toReps)
@@ -417,9 +406,7 @@ letter.`,
 			out := cmd.OutOrStdout()
 			switch format {
 			case "json":
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(checks); err != nil {
+				if err := writeIndentedJSON(out, checks); err != nil {
 					return err
 				}
 			case "table":
@@ -487,9 +474,7 @@ quota. It exits 1 when there is a finding.`,
 			out := cmd.OutOrStdout()
 			switch format {
 			case "json":
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(findings); err != nil {
+				if err := writeIndentedJSON(out, findings); err != nil {
 					return err
 				}
 			case "table":
@@ -680,4 +665,11 @@ percentile of peers the value stands at.`,
 	cmd.Flags().StringVar(&segment, "segment", "", "restrict to a segment (and use its benchmarks)")
 	cmd.Flags().StringVar(&at, "at", "", "a day in the period to show, YYYY-MM-DD (default: the last day with data)")
 	return cmd
+}
+
+// writeIndentedJSON writes v as indented JSON for people and scripts alike.
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -236,9 +235,7 @@ func writeCatalog(w io.Writer, ks []*kpi.KPI, format string) error {
 		for i, k := range ks {
 			out[i] = entry{k.Info(), k.Source()}
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeIndentedJSON(w, out)
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"id", "name", "category", "unit", "direction", "indicator", "owner", "formula", "description"})

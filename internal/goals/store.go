@@ -170,6 +170,23 @@ func source(f *File, g *Goal) string {
 	return fmt.Sprintf("%s:%d", f.path, g.Line)
 }
 
+// ErrNoGoal is returned for a goal id that is not stored.
+var ErrNoGoal = errors.New("no such goal")
+
+// StoredGoal returns one stored goal.
+func StoredGoal(ctx context.Context, st store.Store, id string) (*Goal, error) {
+	list, err := Stored(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range list {
+		if g.ID == id {
+			return g, nil
+		}
+	}
+	return nil, fmt.Errorf("%w %q (see salesops goals status)", ErrNoGoal, id)
+}
+
 func nullable(s string) any {
 	if s == "" {
 		return nil

@@ -176,17 +176,11 @@ func (s *Server) handleGoalsApply(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) storedGoal(r *http.Request) (*goals.Goal, error) {
-	id := r.PathValue("id")
-	list, err := goals.Stored(r.Context(), s.st)
-	if err != nil {
-		return nil, err
+	g, err := goals.StoredGoal(r.Context(), s.st, r.PathValue("id"))
+	if errors.Is(err, goals.ErrNoGoal) {
+		return nil, &Error{Status: http.StatusNotFound, Code: "not_found", Param: "id", Message: err.Error()}
 	}
-	for _, g := range list {
-		if g.ID == id {
-			return g, nil
-		}
-	}
-	return nil, &Error{Status: http.StatusNotFound, Code: "not_found", Param: "id", Message: fmt.Sprintf("no goal %q", id)}
+	return g, err
 }
 
 func (s *Server) handleGoalHistory(w http.ResponseWriter, r *http.Request) error {
