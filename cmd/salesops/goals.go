@@ -159,6 +159,7 @@ func newGoalsStatusCmd() *cobra.Command {
 		at       string
 		format   string
 		seasonal bool
+		quotas   bool
 		onTrack  float64
 		atRisk   float64
 	)
@@ -170,7 +171,8 @@ what was expected by now (linear pacing, or --seasonal: last year's curve over t
 same period), the projected end-of-period value, and on_track / at_risk /
 off_track (achieved / missed once the period is over). Rates and snapshots (win
 rate, MRR) are compared with the target directly rather than paced. For
-lower-is-better KPIs the logic flips.`,
+lower-is-better KPIs the logic flips. With --quotas every rep quota in force is
+shown as a revenue goal for that rep.`,
 		Example: `  salesops goals status
   salesops goals status --at 2026-11-15 --seasonal --format json`,
 		Args: cobra.NoArgs,
@@ -202,6 +204,13 @@ lower-is-better KPIs the logic flips.`,
 				}
 				out = append(out, s)
 			}
+			if quotas {
+				qs, err := tr.QuotaStatus(cmd.Context(), env.st, when)
+				if err != nil {
+					return err
+				}
+				out = append(out, qs...)
+			}
 			return writeStatus(cmd.OutOrStdout(), out, format)
 		},
 	}
@@ -209,6 +218,7 @@ lower-is-better KPIs the logic flips.`,
 	cmd.Flags().StringVar(&at, "at", "", "evaluate as of the end of this day, YYYY-MM-DD (default now)")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
 	cmd.Flags().BoolVar(&seasonal, "seasonal", false, "pace by last year's curve over the same period instead of linearly")
+	cmd.Flags().BoolVar(&quotas, "quotas", false, "also show every rep quota in force as a revenue goal")
 	cmd.Flags().Float64Var(&onTrack, "on-track", 0.95, "pace ratio at or above which a goal is on track")
 	cmd.Flags().Float64Var(&atRisk, "at-risk", 0.85, "pace ratio at or above which a goal is at risk (below: off track)")
 	return cmd

@@ -391,3 +391,46 @@ func TestObjectiveProblemsNameTheirLine(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestQuotaStatus(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenDuckDB(ctx, filepath.Join(t.TempDir(), "q.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, q := range []string{
+		`INSERT INTO reps VALUES ('R1', 'Ann', NULL, NULL, 'ae', NULL, NULL), ('R2', 'Bo', NULL, NULL, 'ae', NULL, NULL)`,
+		`INSERT INTO quotas VALUES ('a', 'R1', NULL, '2026-10-01', '2026-12-31', 9200), ('b', 'R2', NULL, '2026-10-01', '2026-12-31', 4000),
+			('c', 'R1', NULL, '2026-07-01', '2026-09-30', 1000)`,
+		`INSERT INTO opportunities (opportunity_id, owner_rep_id, stage, status, amount, created_at, close_date) VALUES
+			('O1', 'R1', 'won', 'won', 4600, '2026-09-01', '2026-10-20'), ('O2', 'R2', 'won', 'won', 1000, '2026-09-01', '2026-11-02'),
+			('O3', 'R1', 'won', 'won', 800, '2026-09-01', '2026-11-20')`,
+	} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &Tracker{Eng: eng}
+	// At 2026-11-16 00:00, 46 of Q4's 92 days have passed (elapsed 0.5); only the Q4
+	// quotas are in force. R1: won O1 4,600 by then (O3 closes 11-20), expected
+	// 9,200 × 0.5 = 4,600: on track. R2: 1,000 of an expected 2,000: ratio 0.5, off track.
+	got, err := tr.QuotaStatus(ctx, st, time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d quota goals, want 2: %+v", len(got), got)
+	}
+	r1, r2 := got[0], got[1]
+	if r1.Goal.ID != "quota:R1:2026-Q4" || r1.Actual != 4600 || r1.Expected != 4600 || r1.State != calc.OnTrack {
+		t.Errorf("R1 %+v %+v", r1.Goal, r1.Progress)
+	}
+	if r2.Goal.Scope != "rep:R2" || r2.Actual != 1000 || r2.Expected != 2000 || r2.State != calc.OffTrack {
+		t.Errorf("R2 %+v %+v", r2.Goal, r2.Progress)
+	}
+}

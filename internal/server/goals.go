@@ -52,7 +52,7 @@ func (s *Server) tracker(r *http.Request) (*goals.Tracker, error) {
 // handleGoals lists every stored goal with its status at ?at= (default now).
 func (s *Server) handleGoals(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := checkParams(q, "at", "seasonal", "on_track", "at_risk"); err != nil {
+	if err := checkParams(q, "at", "seasonal", "on_track", "at_risk", "quotas"); err != nil {
 		return err
 	}
 	at := time.Now().UTC()
@@ -89,7 +89,15 @@ func (s *Server) handleGoals(w http.ResponseWriter, r *http.Request) error {
 		if objectives == nil {
 			objectives = []*goals.Objective{}
 		}
-		return jsonResponse(map[string]any{"at": at.Format(time.RFC3339), "goals": statuses, "objectives": objectives, "notes": notes})
+		answer := map[string]any{"at": at.Format(time.RFC3339), "goals": statuses, "objectives": objectives, "notes": notes}
+		if q.Get("quotas") == "true" {
+			qs, err := t.QuotaStatus(r.Context(), s.st, at)
+			if err != nil {
+				return nil, err
+			}
+			answer["quota_goals"] = qs
+		}
+		return jsonResponse(answer)
 	})
 }
 
