@@ -484,3 +484,47 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// handleStages serves stage analytics: conversion, time in stage, stuck deals.
+func (s *Server) handleStages(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := checkParams(q, "at", "order"); err != nil {
+		return err
+	}
+	at := time.Now().UTC()
+	if q.Get("at") != "" {
+		d, err := parseDate(q, "at")
+		if err != nil {
+			return err
+		}
+		at = d.AddDate(0, 0, 1)
+	} else {
+		// Without a date the answer would change every instant; the data's last
+		// day keeps it cacheable and matches what the dashboard shows.
+		_, hi, err := s.extent(r)
+		if err != nil {
+			return err
+		}
+		if !hi.IsZero() {
+			at = hi
+		}
+	}
+	var teams map[string]bool
+	if team := q.Get("team"); team != "" {
+		var err error
+		if teams, err = pipeline.Subtree(r.Context(), s.st, team); err != nil {
+			return badRequest("team", err.Error())
+		}
+	}
+	var order []string
+	if o := q.Get("order"); o != "" {
+		order = splitList(o)
+	}
+	return s.cached(w, cacheKey("pipeline/stages", q), func() (*response, error) {
+		rep, err := pipeline.Stages(r.Context(), s.st, at, teams, order)
+		if err != nil {
+			return nil, err
+		}
+		return jsonResponse(rep)
+	})
+}

@@ -383,7 +383,7 @@ func TestNoInputCrashes(t *testing.T) {
 	ts := newTestServer(t, 0)
 	ts.upload(t, orgFiles).Body.Close()
 	odd := []string{"", "x", "'; DROP TABLE reps; --", "%00", "2026-02-30", "team:", ",,,", strings.Repeat("a", 5000), "rep,rep", "all", "-1"}
-	for _, ep := range []string{"values", "scorecard", "drilldown", "funnel"} {
+	for _, ep := range []string{"values", "scorecard", "drilldown", "funnel", "pipeline/stages"} {
 		for _, p := range []string{"kpi", "by", "period", "from", "to", "at", "scope", "team", "rep", "format"} {
 			for _, v := range odd {
 				u := ts.URL + "/api/v1/" + ep + "?" + p + "=" + urlEscape(v)
@@ -403,6 +403,17 @@ func TestNoInputCrashes(t *testing.T) {
 	}
 	var ok struct{ Dimensions []string }
 	ts.getJSON(t, "/api/v1/dimensions", http.StatusOK, &ok)
+	var stages struct {
+		Stages []any
+		Stuck  []any
+	}
+	// The small organisation has no stage history: empty lists, not nulls.
+	ts.getJSON(t, "/api/v1/pipeline/stages", http.StatusOK, &stages)
+	if stages.Stages == nil || stages.Stuck == nil || len(stages.Stages) != 0 {
+		t.Errorf("stages %+v", stages)
+	}
+	var e struct{ Error struct{ Param string } }
+	ts.getJSON(t, "/api/v1/pipeline/stages?team=nope", http.StatusBadRequest, &e)
 }
 
 func urlEscape(s string) string {
