@@ -45,9 +45,8 @@ func (t *Tracker) QuotaStatus(ctx context.Context, st store.Store, at time.Time)
 	actuals := map[[2]time.Time]map[string]float64{}
 	for _, q := range qs {
 		key := [2]time.Time{q.start, q.end}
-		byRep, ok := actuals[key]
-		if !ok {
-			byRep = map[string]float64{}
+		if _, ok := actuals[key]; !ok {
+			byRep := map[string]float64{}
 			if to := minTime(dayCeil(at), q.end); to.After(q.start) {
 				res, err := t.Eng.Evaluate(ctx, kpi.Query{KPIs: []string{"revenue"}, By: []string{"rep"}, Grain: kpi.All, From: q.start, To: to.AddDate(0, 0, -1)})
 				if err != nil {
