@@ -1,0 +1,245 @@
+// Package forecast forecasts bookings (won revenue) for the coming months by
+// several methods and backtests each against what actually happened, so a
+// forecast is never shown without its record.
+package forecast
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/salesops/salesops/internal/forecast/ets"
+	"github.com/salesops/salesops/internal/kpi"
+)
+
+// Methods.
+const (
+	WeightedPipeline = "weighted_pipeline"
+	TimeSeries       = "time_series"
+)
+
+// Point is one month of a forecast.
+type Point struct {
+	Period string   `json:"period"`
+	Value  *float64 `json:"value"`
+	Lo80   *float64 `json:"lo80,omitempty"`
+	Hi80   *float64 `json:"hi80,omitempty"`
+	Lo95   *float64 `json:"lo95,omitempty"`
+	Hi95   *float64 `json:"hi95,omitempty"`
+}
+
+// MethodForecast is one method's forecast.
+type MethodForecast struct {
+	Method string  `json:"method"`
+	Detail string  `json:"detail"`
+	Points []Point `json:"points"`
+}
+
+// BacktestPoint is one past month: what the method would have said at its
+// start, and what happened.
+type BacktestPoint struct {
+	Period   string   `json:"period"`
+	Forecast *float64 `json:"forecast"`
+	Actual   float64  `json:"actual"`
+	Error    *float64 `json:"error"` // forecast − actual
+}
+
+// Backtest is a method's record over past months.
+type Backtest struct {
+	Method string          `json:"method"`
+	Note   string          `json:"note,omitempty"` // why there is no record, when there is none
+	Points []BacktestPoint `json:"points"`
+	MAPE   *float64        `json:"mape"` // mean of |error| ÷ actual, months with actual > 0
+	Bias   *float64        `json:"bias"` // Σ error ÷ Σ actual: above 0 over-forecasts
+}
+
+// Report is the forecast of every method with its backtest.
+type Report struct {
+	Months      []string         `json:"months"`
+	Forecasts   []MethodForecast `json:"forecasts"`
+	Backtests   []Backtest       `json:"backtests"`
+	Recommended string           `json:"recommended"` // the method with the lowest MAPE
+}
+
+// Options choose what to forecast.
+type Options struct {
+	Now      time.Time           // the forecast is made as of this instant
+	Months   int                 // months to forecast, starting with the current one
+	Backtest int                 // past months to backtest
+	Filters  map[string][]string // the scope: team or rep
+}
+
+// Run forecasts won revenue for the current and coming months.
+//
+// weighted_pipeline: the probability-weighted amount of deals open at each
+// month's start and expected to close within it (deals open now for future
+// months). It is not backtested: an honest backtest needs each deal's close
+// date and probability as they stood at the time, and the data keeps only
+// today's — for a deal since won, today's close date is the day it was won,
+// which would make the method look almost perfect.
+//
+// time_series: exponential smoothing (the best of simple, Holt and
+// Holt-Winters by AICc) on monthly revenue up to the month before, with 80%
+// and 95% prediction intervals. Backtested by fitting on the months before each
+// past month only.
+func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
+	if o.Months <= 0 {
+		o.Months = 3
+	}
+	cal := eng.Calendar()
+	cur := cal.BucketStart(kpi.Month, o.Now)
+	lo, _, err := eng.Extent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if lo.IsZero() {
+		return nil, fmt.Errorf("forecast: there is no data")
+	}
+	// Revenue by month from the first month with data to the month before now.
+	first := cal.BucketStart(kpi.Month, lo)
+	var history []float64
+	var histLabels []string
+	if first.Before(cur) {
+		res, err := eng.Evaluate(ctx, kpi.Query{KPIs: []string{"revenue"}, Grain: kpi.Month, From: first, To: cur.AddDate(0, 0, -1), Filters: o.Filters})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res.Rows {
+			v := 0.0
+			if r.Value != nil {
+				v = *r.Value
+			}
+			history = append(history, v)
+			histLabels = append(histLabels, r.Period.Label)
+		}
+	}
+	end := cur.AddDate(0, o.Months, 0)
+	rep := &Report{}
+	for m := cur; m.Before(end); m = m.AddDate(0, 1, 0) {
+		rep.Months = append(rep.Months, cal.Label(kpi.Month, m))
+	}
+
+	// weighted pipeline, forward and backward in one engine query each
+	weighted := func(from, to time.Time) (map[string]*float64, error) {
+		res, err := eng.Evaluate(ctx, kpi.Query{KPIs: []string{"measure:open_weighted_due_in_period"}, Grain: kpi.Month,
+			From: from, To: to.AddDate(0, 0, -1), Filters: o.Filters})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]*float64{}
+		for _, r := range res.Rows {
+			out[r.Period.Label] = r.Value
+		}
+		return out, nil
+	}
+	fw, err := weighted(cur, end)
+	if err != nil {
+		return nil, err
+	}
+	wf := MethodForecast{Method: WeightedPipeline, Detail: "Σ amount × probability of deals open at the month's start and due in it"}
+	for _, label := range rep.Months {
+		wf.Points = append(wf.Points, Point{Period: label, Value: zeroIfNil(fw[label])})
+	}
+	rep.Forecasts = append(rep.Forecasts, wf)
+
+	tf := MethodForecast{Method: TimeSeries}
+	if model, err := ets.Auto(history, 12); err == nil {
+		fc := model.Forecast(len(rep.Months))
+		tf.Detail = describe(model, len(history))
+		for i, label := range rep.Months {
+			tf.Points = append(tf.Points, Point{Period: label, Value: ptr(fc.Mean[i]), Lo80: ptr(fc.Lo80[i]), Hi80: ptr(fc.Hi80[i]),
+				Lo95: ptr(fc.Lo95[i]), Hi95: ptr(fc.Hi95[i])})
+		}
+	} else {
+		tf.Detail = "no forecast: " + err.Error()
+		for _, label := range rep.Months {
+			tf.Points = append(tf.Points, Point{Period: label})
+		}
+	}
+	rep.Forecasts = append(rep.Forecasts, tf)
+
+	// Backtests over the last months before now that have history.
+	n := min(o.Backtest, len(history))
+	if n > 0 {
+		wb := Backtest{Method: WeightedPipeline, Points: []BacktestPoint{},
+			Note: "not backtested: the data keeps today's close dates and probabilities only, not their history"}
+		tb := Backtest{Method: TimeSeries}
+		for i := len(history) - n; i < len(history); i++ {
+			var f *float64
+			if model, err := ets.Auto(history[:i], 12); err == nil {
+				f = ptr(model.Forecast(1).Mean[0])
+			}
+			tb.Points = append(tb.Points, backtestPoint(histLabels[i], f, history[i]))
+		}
+		rep.Backtests = []Backtest{wb, score(tb)}
+		best := math.Inf(1)
+		for _, b := range rep.Backtests {
+			if b.MAPE != nil && *b.MAPE < best {
+				best, rep.Recommended = *b.MAPE, b.Method
+			}
+		}
+	}
+	return rep, nil
+}
+
+func backtestPoint(label string, f *float64, actual float64) BacktestPoint {
+	p := BacktestPoint{Period: label, Forecast: f, Actual: actual}
+	if f != nil {
+		p.Error = ptr(*f - actual)
+	}
+	return p
+}
+
+// score computes a backtest's MAPE and bias over the months it has a
+// forecast for.
+func score(b Backtest) Backtest {
+	var ape, errSum, actSum float64
+	var nAPE, n int
+	for _, p := range b.Points {
+		if p.Error == nil {
+			continue
+		}
+		n++
+		errSum += *p.Error
+		actSum += p.Actual
+		if p.Actual > 0 {
+			ape += math.Abs(*p.Error) / p.Actual
+			nAPE++
+		}
+	}
+	if nAPE > 0 {
+		b.MAPE = ptr(ape / float64(nAPE))
+	}
+	if n > 0 && actSum != 0 {
+		b.Bias = ptr(errSum / actSum)
+	}
+	return b
+}
+
+func describe(m *ets.Model, n int) string {
+	kind := "simple exponential smoothing"
+	switch {
+	case m.Season == ets.Additive:
+		kind = "Holt-Winters, additive season"
+	case m.Season == ets.Multiplicative:
+		kind = "Holt-Winters, multiplicative season"
+	case m.Trend:
+		kind = "Holt (trend)"
+	}
+	return fmt.Sprintf("%s fitted on %d months of revenue", kind, n)
+}
+
+func ptr(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+func zeroIfNil(v *float64) *float64 {
+	if v == nil {
+		return ptr(0)
+	}
+	return v
+}

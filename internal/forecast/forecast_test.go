@@ -1,0 +1,75 @@
+package forecast
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/salesops/salesops/internal/kpi"
+	"github.com/salesops/salesops/internal/store"
+)
+
+func TestRun(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenDuckDB(ctx, filepath.Join(t.TempDir(), "f.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// 14 months of history, 1,000 won each month (Jan 2025 – Feb 2026).
+	var deals []string
+	for i := range 14 {
+		m := time.Date(2025, time.Month(1+i), 15, 0, 0, 0, 0, time.UTC)
+		deals = append(deals, fmt.Sprintf("('H%02d', 'R1', 'won', 'won', 1000, 1, '%s', '%s')", i, m.AddDate(0, 0, -10).Format("2006-01-02"), m.Format("2006-01-02")))
+	}
+	deals = append(deals,
+		// Open at March 1st and due in March, 1,000 at 50%.
+		"('D1', 'R1', 'proposal', 'open', 1000, 0.5, '2026-02-10', '2026-03-20')",
+		// Created after March 1st, due in April: 2,000 at 40%.
+		"('D2', 'R1', 'proposal', 'open', 2000, 0.4, '2026-03-05', '2026-04-10')",
+		// Open at March 1st, due and won in March: 700 at probability 1.
+		"('D3', 'R1', 'won', 'won', 700, 1, '2026-01-01', '2026-03-10')")
+	q := "INSERT INTO opportunities (opportunity_id, owner_rep_id, stage, status, amount, probability, created_at, close_date) VALUES " + strings.Join(deals, ", ")
+	if _, err := st.DB().Exec(q); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(ctx, eng, Options{Now: time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC), Months: 3, Backtest: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rep.Months, ",") != "2026-03,2026-04,2026-05" {
+		t.Fatalf("months %v", rep.Months)
+	}
+	// Weighted pipeline: March, from the pipeline at March 1st: D1 1,000 × 0.5 + D3
+	// 700 × 1 = 1,200; April, deals open at April 1st due then: D2 2,000 × 0.4 = 800;
+	// May: nothing due, 0.
+	w := rep.Forecasts[0]
+	for i, want := range []float64{1200, 800, 0} {
+		if w.Method != WeightedPipeline || w.Points[i].Value == nil || math.Abs(*w.Points[i].Value-want) > 1e-6 {
+			t.Errorf("weighted %s = %v, want %v", rep.Months[i], w.Points[i].Value, want)
+		}
+	}
+	// Time series on a flat 1,000 a month: every forecast 1,000, inside its intervals.
+	ts := rep.Forecasts[1]
+	for _, p := range ts.Points {
+		if p.Value == nil || math.Abs(*p.Value-1000) > 10 || *p.Lo80 > *p.Value || *p.Hi80 < *p.Value || *p.Lo95 > *p.Lo80 || *p.Hi95 < *p.Hi80 {
+			t.Errorf("time series point %+v", p)
+		}
+	}
+	// Backtests: the time series over the 6 months before March (Sep 2025 – Feb
+	// 2026), each fitted on the months before it: 1,000 against 1,000 actual.
+	if len(rep.Backtests) != 2 || rep.Backtests[0].Note == "" || len(rep.Backtests[1].Points) != 6 || rep.Backtests[1].Points[0].Period != "2025-09" {
+		t.Fatalf("backtests %+v", rep.Backtests)
+	}
+	if m := rep.Backtests[1].MAPE; m == nil || *m > 0.01 || rep.Recommended != TimeSeries {
+		t.Errorf("time series MAPE %v, recommended %q", m, rep.Recommended)
+	}
+}
