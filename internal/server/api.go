@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/salesops/salesops/internal/forecast"
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/pipeline"
 )
@@ -524,6 +526,53 @@ func (s *Server) handleStages(w http.ResponseWriter, r *http.Request) error {
 		rep, err := pipeline.Stages(r.Context(), s.st, at, teams, order)
 		if err != nil {
 			return nil, err
+		}
+		return jsonResponse(rep)
+	})
+}
+
+// handleForecast serves the revenue forecast of every method with its backtest.
+func (s *Server) handleForecast(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := checkParams(q, "months", "backtest", "at", "scope"); err != nil {
+		return err
+	}
+	o := forecast.Options{Months: 3, Backtest: 6, Filters: map[string][]string{}}
+	for name, dst := range map[string]*int{"months": &o.Months, "backtest": &o.Backtest} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 36 {
+				return badRequest(name, "want a number of months from 0 to 36")
+			}
+			*dst = n
+		}
+	}
+	if o.Months == 0 {
+		return badRequest("months", "want at least 1")
+	}
+	if scope := q.Get("scope"); scope != "" && scope != "org" {
+		kind, id, _ := strings.Cut(scope, ":")
+		if (kind != "team" && kind != "rep") || id == "" {
+			return badRequest("scope", fmt.Sprintf("%q: want org, team:ID or rep:ID", scope))
+		}
+		o.Filters[kind] = []string{id}
+	}
+	at, err := parseDate(q, "at")
+	if err != nil {
+		return err
+	}
+	if at.IsZero() {
+		_, hi, err := s.extent(r)
+		if err != nil {
+			return err
+		}
+		at = hi
+	}
+	o.Now = at
+	return s.cached(w, cacheKey("forecast", q), func() (*response, error) {
+		rep, err := forecast.Run(r.Context(), s.eng, o)
+		if err != nil {
+			return nil, badRequest("at", err.Error())
 		}
 		return jsonResponse(rep)
 	})

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/salesops/salesops/internal/forecast"
+	"github.com/salesops/salesops/internal/kpi"
+	"github.com/salesops/salesops/internal/store"
+)
+
+func newForecastCmd() *cobra.Command {
+	var (
+		ef       engineFlags
+		months   int
+		backtest int
+		at       string
+		scope    string
+		format   string
+	)
+	cmd := &cobra.Command{
+		Use:   "forecast [--months 3] [--backtest 6]",
+		Short: "Forecast won revenue by several methods, each with its backtested accuracy",
+		Long: `forecast predicts won revenue (bookings) for the current and coming months by:
+
+  weighted_pipeline  the probability-weighted amount of deals open at each month's
+                     start and expected to close in it (the stage's default
+                     probability when a deal gives none)
+  time_series        exponential smoothing on monthly revenue (simple, Holt or
+                     Holt-Winters, whichever fits best by AICc) with 80% and 95%
+                     prediction intervals
+
+and backtests them over the last --backtest months: what each would have said at
+each month's start, from the data before it, against what was won, with MAPE and
+bias. The method with the lowest MAPE is marked as recommended. The weighted
+pipeline is not backtested: that needs each deal's close date and probability as
+they stood at the time, and the data keeps only today's.`,
+		Example: `  salesops forecast
+  salesops forecast --months 6 --backtest 12 --scope team:T002
+  salesops forecast --at 2026-07-01 --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := ef.engineConfig()
+			if err != nil {
+				return err
+			}
+			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			eng, err := kpi.New(st, cfg)
+			if err != nil {
+				return err
+			}
+			now := time.Now().UTC()
+			if at != "" {
+				if now, err = time.Parse("2006-01-02", at); err != nil {
+					return &usageError{cmd: "forecast", err: fmt.Errorf("--at %q: want YYYY-MM-DD", at)}
+				}
+			} else if _, hi, err := eng.Extent(cmd.Context()); err == nil && !hi.IsZero() && hi.Before(now) {
+				now = hi // forecast from the end of the data, not from an empty today
+			}
+			filters := map[string][]string{}
+			if kind, id, ok := strings.Cut(scope, ":"); ok && (kind == "team" || kind == "rep") {
+				filters[kind] = []string{id}
+			} else if scope != "org" {
+				return &usageError{cmd: "forecast", err: fmt.Errorf("--scope %q: want org, team:ID or rep:ID", scope)}
+			}
+			rep, err := forecast.Run(cmd.Context(), eng, forecast.Options{Now: now, Months: months, Backtest: backtest, Filters: filters})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				return writeIndentedJSON(out, rep)
+			case "table":
+			default:
+				return &usageError{cmd: "forecast", err: fmt.Errorf("--format %q: want table or json", format)}
+			}
+			money := func(v *float64) string { return kpi.FormatValue("currency", v) }
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintf(tw, "METHOD\t%s\t\n", strings.Join(rep.Months, "\t"))
+			for _, f := range rep.Forecasts {
+				cells := []string{f.Method}
+				for _, p := range f.Points {
+					c := money(p.Value)
+					if p.Lo80 != nil && p.Hi80 != nil {
+						c += fmt.Sprintf(" [%s–%s]", money(p.Lo80), money(p.Hi80))
+					}
+					cells = append(cells, c)
+				}
+				fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+			}
+			tw.Flush()
+			for _, f := range rep.Forecasts {
+				fmt.Fprintf(out, "%s: %s\n", f.Method, f.Detail)
+			}
+			if len(rep.Backtests) > 0 {
+				months := 0
+				for _, b := range rep.Backtests {
+					months = max(months, len(b.Points))
+				}
+				fmt.Fprintf(out, "\nbacktest over %d month(s):\n", months)
+				tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+				fmt.Fprintln(tw, "METHOD\tMAPE\tBIAS\t")
+				for _, b := range rep.Backtests {
+					mark := ""
+					if b.Method == rep.Recommended {
+						mark = "  (recommended)"
+					}
+					if b.Note != "" {
+						mark = "  " + b.Note
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.Method, kpi.FormatValue("fraction", b.MAPE), kpi.FormatValue("fraction", b.Bias), mark)
+				}
+				tw.Flush()
+			}
+			return nil
+		},
+	}
+	ef.register(cmd)
+	cmd.Flags().IntVar(&months, "months", 3, "months to forecast, the current one first")
+	cmd.Flags().IntVar(&backtest, "backtest", 6, "past months to backtest each method on")
+	cmd.Flags().StringVar(&at, "at", "", "forecast as of this day, YYYY-MM-DD (default: the end of the data)")
+	cmd.Flags().StringVar(&scope, "scope", "org", "org, team:ID or rep:ID")
+	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
+	return cmd
+}
