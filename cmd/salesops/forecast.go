@@ -34,6 +34,9 @@ func newForecastCmd() *cobra.Command {
                      Holt-Winters, whichever fits best by AICc) with 80% and 95%
                      prediction intervals
 
+with the forecast categories rolled up (commit; commit + best case; commit +
+best case + pipeline) of the deals due in each month,
+
 and backtests them over the last --backtest months: what each would have said at
 each month's start, from the data before it, against what was won, with MAPE and
 bias. The method with the lowest MAPE is marked as recommended. The weighted
@@ -101,6 +104,13 @@ they stood at the time, and the data keeps only today's.`,
 			for _, f := range rep.Forecasts {
 				fmt.Fprintf(out, "%s: %s\n", f.Method, f.Detail)
 			}
+			fmt.Fprintln(out, "\nforecast categories (open at the month's start and due in it, cumulative):")
+			tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "MONTH\tCOMMIT\tBEST CASE\tPIPELINE\t")
+			for _, c := range rep.Categories {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", c.Period, money(&c.Commit), money(&c.BestCase), money(&c.Pipeline))
+			}
+			tw.Flush()
 			if len(rep.Backtests) > 0 {
 				months := 0
 				for _, b := range rep.Backtests {

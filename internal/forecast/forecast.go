@@ -17,7 +17,17 @@ import (
 const (
 	WeightedPipeline = "weighted_pipeline"
 	TimeSeries       = "time_series"
+	Categories       = "forecast_categories"
 )
+
+// CategoryRollup is the forecast-category view of a month: what reps commit
+// to, and what best case and the whole pipeline would add.
+type CategoryRollup struct {
+	Period   string  `json:"period"`
+	Commit   float64 `json:"commit"`
+	BestCase float64 `json:"best_case"` // commit + best case
+	Pipeline float64 `json:"pipeline"`  // commit + best case + pipeline
+}
 
 // Point is one month of a forecast.
 type Point struct {
@@ -58,6 +68,7 @@ type Backtest struct {
 type Report struct {
 	Months      []string         `json:"months"`
 	Forecasts   []MethodForecast `json:"forecasts"`
+	Categories  []CategoryRollup `json:"categories"`
 	Backtests   []Backtest       `json:"backtests"`
 	Recommended string           `json:"recommended"` // the method with the lowest MAPE
 }
@@ -120,22 +131,41 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 		rep.Months = append(rep.Months, cal.Label(kpi.Month, m))
 	}
 
-	// weighted pipeline, forward and backward in one engine query each
-	weighted := func(from, to time.Time) (map[string]*float64, error) {
-		res, err := eng.Evaluate(ctx, kpi.Query{KPIs: []string{"measure:open_weighted_due_in_period"}, Grain: kpi.Month,
-			From: from, To: to.AddDate(0, 0, -1), Filters: o.Filters})
-		if err != nil {
-			return nil, err
-		}
-		out := map[string]*float64{}
-		for _, r := range res.Rows {
-			out[r.Period.Label] = r.Value
-		}
-		return out, nil
-	}
-	fw, err := weighted(cur, end)
+	// The pipeline due in each month, as it stood at the month's start: weighted,
+	// and by forecast category, in one engine query.
+	res, err := eng.Evaluate(ctx, kpi.Query{KPIs: []string{"measure:open_weighted_due_in_period", "measure:open_commit_due_in_period",
+		"measure:open_best_case_due_in_period", "measure:open_pipeline_category_due_in_period"}, Grain: kpi.Month,
+		From: cur, To: end.AddDate(0, 0, -1), Filters: o.Filters})
 	if err != nil {
 		return nil, err
+	}
+	fw := map[string]*float64{}
+	cats := map[string]*CategoryRollup{}
+	for _, label := range rep.Months {
+		cats[label] = &CategoryRollup{Period: label}
+	}
+	for _, r := range res.Rows {
+		v := 0.0
+		if r.Value != nil {
+			v = *r.Value
+		}
+		c := cats[r.Period.Label]
+		switch r.KPI {
+		case "measure:open_weighted_due_in_period":
+			fw[r.Period.Label] = r.Value
+		case "measure:open_commit_due_in_period":
+			c.Commit += v
+			c.BestCase += v
+			c.Pipeline += v
+		case "measure:open_best_case_due_in_period":
+			c.BestCase += v
+			c.Pipeline += v
+		case "measure:open_pipeline_category_due_in_period":
+			c.Pipeline += v
+		}
+	}
+	for _, label := range rep.Months {
+		rep.Categories = append(rep.Categories, *cats[label])
 	}
 	wf := MethodForecast{Method: WeightedPipeline, Detail: "Σ amount × probability of deals open at the month's start and due in it"}
 	for _, label := range rep.Months {

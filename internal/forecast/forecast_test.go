@@ -24,16 +24,16 @@ func TestRun(t *testing.T) {
 	var deals []string
 	for i := range 14 {
 		m := time.Date(2025, time.Month(1+i), 15, 0, 0, 0, 0, time.UTC)
-		deals = append(deals, fmt.Sprintf("('H%02d', 'R1', 'won', 'won', 1000, 1, '%s', '%s')", i, m.AddDate(0, 0, -10).Format("2006-01-02"), m.Format("2006-01-02")))
+		deals = append(deals, fmt.Sprintf("('H%02d', 'R1', 'won', 'won', 1000, 1, NULL, '%s', '%s')", i, m.AddDate(0, 0, -10).Format("2006-01-02"), m.Format("2006-01-02")))
 	}
 	deals = append(deals,
 		// Open at March 1st and due in March, 1,000 at 50%.
-		"('D1', 'R1', 'proposal', 'open', 1000, 0.5, '2026-02-10', '2026-03-20')",
+		"('D1', 'R1', 'proposal', 'open', 1000, 0.5, 'commit', '2026-02-10', '2026-03-20')",
 		// Created after March 1st, due in April: 2,000 at 40%.
-		"('D2', 'R1', 'proposal', 'open', 2000, 0.4, '2026-03-05', '2026-04-10')",
+		"('D2', 'R1', 'proposal', 'open', 2000, 0.4, 'best_case', '2026-03-05', '2026-04-10')",
 		// Open at March 1st, due and won in March: 700 at probability 1.
-		"('D3', 'R1', 'won', 'won', 700, 1, '2026-01-01', '2026-03-10')")
-	q := "INSERT INTO opportunities (opportunity_id, owner_rep_id, stage, status, amount, probability, created_at, close_date) VALUES " + strings.Join(deals, ", ")
+		"('D3', 'R1', 'won', 'won', 700, 1, 'pipeline', '2026-01-01', '2026-03-10')")
+	q := "INSERT INTO opportunities (opportunity_id, owner_rep_id, stage, status, amount, probability, forecast_category, created_at, close_date) VALUES " + strings.Join(deals, ", ")
 	if _, err := st.DB().Exec(q); err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +55,15 @@ func TestRun(t *testing.T) {
 	for i, want := range []float64{1200, 800, 0} {
 		if w.Method != WeightedPipeline || w.Points[i].Value == nil || math.Abs(*w.Points[i].Value-want) > 1e-6 {
 			t.Errorf("weighted %s = %v, want %v", rep.Months[i], w.Points[i].Value, want)
+		}
+	}
+	// Forecast categories, cumulative: March commit D1 1,000; best case adds
+	// nothing; pipeline adds D3 700 = 1,700. April: D2 2,000 is best case: commit
+	// 0, best case 2,000, pipeline 2,000. May: nothing.
+	wantCats := []CategoryRollup{{"2026-03", 1000, 1000, 1700}, {"2026-04", 0, 2000, 2000}, {"2026-05", 0, 0, 0}}
+	for i, w := range wantCats {
+		if rep.Categories[i] != w {
+			t.Errorf("categories %d = %+v, want %+v", i, rep.Categories[i], w)
 		}
 	}
 	// Time series on a flat 1,000 a month: every forecast 1,000, inside its intervals.
