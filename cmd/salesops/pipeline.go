@@ -18,7 +18,7 @@ func newPipelineCmd() *cobra.Command {
 		Use:   "pipeline",
 		Short: "Stage analytics from the stage history: conversion, time in stage, stuck deals",
 	}
-	cmd.AddCommand(newPipelineStagesCmd(false), newPipelineStagesCmd(true))
+	cmd.AddCommand(newPipelineStagesCmd(false), newPipelineStagesCmd(true), newPipelineWaterfallCmd())
 	return cmd
 }
 
@@ -107,6 +107,79 @@ percentile of the time deals spend in that stage, largest first, with owner and 
 	cmd.Flags().StringVar(&at, "at", "", "see the history as at the end of this day, YYYY-MM-DD (default now)")
 	cmd.Flags().StringVar(&team, "team", "", "deals owned in this team's subtree")
 	cmd.Flags().StringVar(&order, "order", "", "stage order, comma-separated (default: detected from the data)")
+	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
+	return cmd
+}
+
+func newPipelineWaterfallCmd() *cobra.Command {
+	var (
+		from, to string
+		team     string
+		format   string
+	)
+	cmd := &cobra.Command{
+		Use:   "waterfall --from DATE --to DATE",
+		Short: "How the pipeline due in a window changed over it",
+		Long: `waterfall explains the pipeline due by the end of a window (--to, inclusive): what
+was open and due at its start, plus deals created and pulled in (their close date
+moved into the window), minus deals won, lost and slipped out (still open, close
+date moved past the window), plus changes of amount, equals what is open and due
+at its end — exactly, in deals and amount. Close dates and amounts as they stood
+at each moment come from opportunity_history.csv; without it, today's values stand
+for every moment.`,
+		Example: `  salesops pipeline waterfall --from 2026-07-01 --to 2026-09-30
+  salesops pipeline waterfall --from 2026-07-01 --to 2026-09-30 --team T002 --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err1 := time.Parse("2006-01-02", from)
+			b, err2 := time.Parse("2006-01-02", to)
+			if err1 != nil || err2 != nil {
+				return &usageError{cmd: "pipeline waterfall", err: fmt.Errorf("--from %q / --to %q: want dates YYYY-MM-DD", from, to)}
+			}
+			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var teams map[string]bool
+			if team != "" {
+				if teams, err = pipeline.Subtree(cmd.Context(), st, team); err != nil {
+					return err
+				}
+			}
+			w, err := pipeline.ComputeWaterfall(cmd.Context(), st, a, b.AddDate(0, 0, 1), teams)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				return writeIndentedJSON(out, w)
+			case "table":
+			default:
+				return &usageError{cmd: "pipeline waterfall", err: fmt.Errorf("--format %q: want table or json", format)}
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "\tDEALS\tAMOUNT\t")
+			line := func(name, sign string, f pipeline.Flow) {
+				amount := f.Amount
+				fmt.Fprintf(tw, "%s\t%s%d\t%s%s\t\n", name, sign, f.Deals, sign, kpi.FormatValue("currency", &amount))
+			}
+			line("open and due at "+from, "", w.Start)
+			line("created", "+", w.Created)
+			line("pulled in", "+", w.PulledIn)
+			line("won", "−", w.Won)
+			line("lost", "−", w.Lost)
+			line("slipped out", "−", w.SlippedOut)
+			change := w.AmountChange
+			fmt.Fprintf(tw, "amount changes\t\t%s\t\n", kpi.FormatValue("currency", &change))
+			line("open and due at "+to, "", w.End)
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "first day of the window (required)")
+	cmd.Flags().StringVar(&to, "to", "", "last day of the window, inclusive (required)")
+	cmd.Flags().StringVar(&team, "team", "", "deals owned in this team's subtree")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
 	return cmd
 }

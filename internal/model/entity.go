@@ -138,6 +138,14 @@ var Entities = []*Entity{
 	{Name: "opportunity_stages", Key: []string{"opportunity_id", "stage", "entered_at"}, Columns: []Column{
 		req("opportunity_id", Text), req("stage", Text), req("entered_at", Time),
 	}},
+	// Optional history of a deal's amount, expected close date, probability and
+	// forecast category: the values from changed_at on. Point-in-time questions
+	// (the pipeline as it stood, the waterfall) read it; without it, today's
+	// values stand for every moment.
+	{Name: "opportunity_history", Key: []string{"opportunity_id", "changed_at"}, Columns: []Column{
+		req("opportunity_id", Text), req("changed_at", Time), opt("amount", Decimal), opt("close_date", Time),
+		opt("probability", Fraction), enum("forecast_category", false, "", ForecastCategories), opt("stage", Text),
+	}},
 	{Name: "activities", Key: []string{"activity_id"}, Columns: []Column{
 		req("activity_id", Text), req("rep_id", Text), enum("type", true, "", ActivityTypes),
 		req("occurred_at", Time), opt("duration_minutes", Number), enum("direction", false, "", Directions),

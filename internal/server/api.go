@@ -577,3 +577,38 @@ func (s *Server) handleForecast(w http.ResponseWriter, r *http.Request) error {
 		return jsonResponse(rep)
 	})
 }
+
+// handleWaterfall serves the pipeline waterfall of a window.
+func (s *Server) handleWaterfall(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := checkParams(q, "from", "to"); err != nil {
+		return err
+	}
+	from, err := parseDate(q, "from")
+	if err != nil {
+		return err
+	}
+	to, err := parseDate(q, "to")
+	if err != nil {
+		return err
+	}
+	if from.IsZero() || to.IsZero() {
+		return badRequest("from", "from and to are required")
+	}
+	if to.Before(from) {
+		return badRequest("to", "the window ends before it starts")
+	}
+	var teams map[string]bool
+	if team := q.Get("team"); team != "" {
+		if teams, err = pipeline.Subtree(r.Context(), s.st, team); err != nil {
+			return badRequest("team", err.Error())
+		}
+	}
+	return s.cached(w, cacheKey("pipeline/waterfall", q), func() (*response, error) {
+		wf, err := pipeline.ComputeWaterfall(r.Context(), s.st, from, to.AddDate(0, 0, 1), teams)
+		if err != nil {
+			return nil, err
+		}
+		return jsonResponse(wf)
+	})
+}

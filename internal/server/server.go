@@ -97,6 +97,7 @@ func (s *Server) routes(mux *http.ServeMux, pages http.Handler) {
 	mux.Handle("GET /api/v1/drilldown", s.api(s.handleDrilldown))
 	mux.Handle("GET /api/v1/funnel", s.api(s.handleFunnel))
 	mux.Handle("GET /api/v1/pipeline/stages", s.api(s.handleStages))
+	mux.Handle("GET /api/v1/pipeline/waterfall", s.api(s.handleWaterfall))
 	mux.Handle("GET /api/v1/forecast", s.api(s.handleForecast))
 	mux.Handle("POST /api/v1/import", s.api(s.handleImport))
 	mux.Handle("POST /api/v1/events", s.api(s.handleEvents))
