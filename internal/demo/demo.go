@@ -6,7 +6,9 @@
 // manager, SDRs and AEs) whose reps differ in a latent skill that drives
 // their activity, win rate and deal size. Leads flow from campaigns to SDRs,
 // convert into opportunities that move through prospecting, qualification,
-// discovery, proposal and negotiation to closed_won or closed_lost, won deals
+// discovery, proposal and negotiation to closed_won or closed_lost (their
+// close dates slipping, sometimes pulled in, amounts revised and forecast
+// categories raised along the way, in opportunity_history.csv), won deals
 // become subscriptions that expand, renew, contract or churn, and everyone
 // logs activities and time. An A/B test (exp_call_script) has a real effect
 // on lead conversion; another (exp_demo_first) has none.
@@ -100,7 +102,7 @@ func newPlan(cfg Config) *plan {
 }
 
 // Generate writes teams.csv, reps.csv, accounts.csv, leads.csv, opportunities.csv, opportunity_stages.csv,
-// activities.csv, time_entries.csv, quotas.csv, spend.csv, subscriptions.csv, nps_responses.csv,
+// opportunity_history.csv, activities.csv, time_entries.csv, quotas.csv, spend.csv, subscriptions.csv, nps_responses.csv,
 // experiment_assignments.csv into dir (created if missing). Never uses time.Now.
 //
 // Files are written under temporary names and moved into place only when

@@ -19,6 +19,7 @@ const (
 	streamActivities
 	streamEffort
 	streamSpend
+	streamHistory
 )
 
 // splitmix64 spreads nearby stream ids over the whole 64-bit space; PCG

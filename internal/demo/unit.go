@@ -33,6 +33,8 @@ type unit struct {
 	acts      []activity
 	natural   []int32 // activities per (rep, month) before top-up
 	times     []timeEntry
+	hist      []histRow // opportunity_history rows of all deals, deal by deal
+	histEnd   []int32   // end of each deal's rows in hist
 }
 
 func (p *plan) generateUnit(ctx context.Context, k int) (*unit, error) {
@@ -61,6 +63,8 @@ func (p *plan) generateUnit(ctx context.Context, k int) (*unit, error) {
 	}
 	u.genCustomers()
 	u.sortRecords()
+	// History has a stream of its own: adding it changed no other file.
+	u.genHistory(newRand(p.cfg.Seed, streamHistory, ti))
 	if err := u.genActivities(ctx); err != nil {
 		return nil, err
 	}

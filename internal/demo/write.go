@@ -19,6 +19,7 @@ const (
 	fLeads
 	fOpps
 	fStages
+	fHistory
 	fActivities
 	fTimeEntries
 	fQuotas
@@ -39,6 +40,7 @@ var files = [nFiles]struct {
 	fLeads:         {"leads.csv", []string{"lead_id", "created_at", "source", "campaign", "owner_rep_id", "status", "first_response_at", "converted_at", "opportunity_id", "account_id"}},
 	fOpps:          {"opportunities.csv", []string{"opportunity_id", "name", "account_id", "owner_rep_id", "type", "product", "stage", "status", "amount", "cost", "probability", "forecast_category", "created_at", "close_date", "lost_reason"}},
 	fStages:        {"opportunity_stages.csv", []string{"opportunity_id", "stage", "entered_at"}},
+	fHistory:       {"opportunity_history.csv", []string{"opportunity_id", "changed_at", "amount", "close_date", "probability", "forecast_category", "stage"}},
 	fActivities:    {"activities.csv", []string{"activity_id", "rep_id", "type", "occurred_at", "duration_minutes", "direction", "outcome", "lead_id", "opportunity_id", "account_id", "opened_at", "clicked_at", "attended"}},
 	fTimeEntries:   {"time_entries.csv", []string{"rep_id", "date", "category", "minutes"}},
 	fQuotas:        {"quotas.csv", []string{"rep_id", "team_id", "period_start", "period_end", "amount"}},
@@ -338,7 +340,7 @@ func (o *output) writeUnit(p *plan, u *unit) error {
 	}
 	o.nextLead += len(u.leads)
 
-	s, st := o.sinks[fOpps], o.sinks[fStages]
+	s, st, hs := o.sinks[fOpps], o.sinks[fStages], o.sinks[fHistory]
 	for i := range u.opps {
 		op := &u.opps[i]
 		id := oppID(int32(i))
@@ -361,7 +363,7 @@ func (o *output) writeUnit(p *plan, u *unit) error {
 			s.row.empty()
 		}
 		if op.prob >= 0 {
-			s.row.str(strconv.FormatFloat(float64(op.prob)/100, 'f', -1, 64))
+			s.row.str(probText(op.prob))
 		} else {
 			s.row.empty()
 		}
@@ -385,6 +387,38 @@ func (o *output) writeUnit(p *plan, u *unit) error {
 			st.row.str(stageNames[e.stage])
 			st.row.timestamp(e.at)
 			if err := st.flushRow(); err != nil {
+				return err
+			}
+		}
+		from := 0
+		if i > 0 {
+			from = int(u.histEnd[i-1])
+		}
+		for _, h := range u.hist[from:u.histEnd[i]] {
+			hs.row.id(idOpp, id)
+			hs.row.timestamp(h.at)
+			if h.amount >= 0 {
+				hs.row.money(h.amount)
+			} else {
+				hs.row.empty()
+			}
+			optDate(&hs.row, h.close)
+			if h.prob >= 0 {
+				hs.row.str(probText(h.prob))
+			} else {
+				hs.row.empty()
+			}
+			if h.fc >= 0 {
+				hs.row.str(forecastNames[h.fc])
+			} else {
+				hs.row.empty()
+			}
+			if h.stage >= 0 {
+				hs.row.str(stageNames[h.stage])
+			} else {
+				hs.row.empty()
+			}
+			if err := hs.flushRow(); err != nil {
 				return err
 			}
 		}
@@ -488,6 +522,9 @@ func (o *output) writeUnit(p *plan, u *unit) error {
 	}
 	return nil
 }
+
+// probText writes a percentage as the fraction the contract wants ("0.35").
+func probText(pct int8) string { return strconv.FormatFloat(float64(pct)/100, 'f', -1, 64) }
 
 func oppName(u *unit, o *opp) string {
 	name := u.accounts[o.acc].name + " - " + products[o.product].name
