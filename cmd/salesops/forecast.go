@@ -40,8 +40,9 @@ best case + pipeline) of the deals due in each month,
 and backtests them over the last --backtest months: what each would have said at
 each month's start, from the data before it, against what was won, with MAPE and
 bias. The method with the lowest MAPE is marked as recommended. The weighted
-pipeline is not backtested: that needs each deal's close date and probability as
-they stood at the time, and the data keeps only today's.`,
+pipeline is backtested from opportunity_history.csv (close dates, amounts and
+probabilities as they stood at each month's start); without that file it is not
+backtested, since today's values would flatter it.`,
 		Example: `  salesops forecast
   salesops forecast --months 6 --backtest 12 --scope team:T002
   salesops forecast --at 2026-07-01 --format json`,
@@ -74,7 +75,7 @@ they stood at the time, and the data keeps only today's.`,
 			} else if scope != "org" {
 				return &usageError{cmd: "forecast", err: fmt.Errorf("--scope %q: want org, team:ID or rep:ID", scope)}
 			}
-			rep, err := forecast.Run(cmd.Context(), eng, forecast.Options{Now: now, Months: months, Backtest: backtest, Filters: filters})
+			rep, err := forecast.Run(cmd.Context(), eng, forecast.Options{Store: st, Now: now, Months: months, Backtest: backtest, Filters: filters})
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/salesops/salesops/internal/forecast/ets"
 	"github.com/salesops/salesops/internal/kpi"
+	"github.com/salesops/salesops/internal/store"
 )
 
 // Methods.
@@ -75,6 +76,9 @@ type Report struct {
 
 // Options choose what to forecast.
 type Options struct {
+	// Store, when set, lets the weighted pipeline be backtested from the deals'
+	// recorded history (opportunity_history.csv), when there is one.
+	Store    store.Store
 	Now      time.Time           // the forecast is made as of this instant
 	Months   int                 // months to forecast, starting with the current one
 	Backtest int                 // past months to backtest
@@ -85,10 +89,10 @@ type Options struct {
 //
 // weighted_pipeline: the probability-weighted amount of deals open at each
 // month's start and expected to close within it (deals open now for future
-// months). It is not backtested: an honest backtest needs each deal's close
-// date and probability as they stood at the time, and the data keeps only
-// today's — for a deal since won, today's close date is the day it was won,
-// which would make the method look almost perfect.
+// months). It is backtested only from recorded history (opportunity_history):
+// an honest backtest needs each deal's close date and probability as they
+// stood at the time — today's close date of a deal since won is the day it was
+// won, which would make the method look almost perfect.
 //
 // time_series: exponential smoothing (the best of simple, Holt and
 // Holt-Winters by AICc) on monthly revenue up to the month before, with 80%
@@ -193,7 +197,22 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 	n := min(o.Backtest, len(history))
 	if n > 0 {
 		wb := Backtest{Method: WeightedPipeline, Points: []BacktestPoint{},
-			Note: "not backtested: the data keeps today's close dates and probabilities only, not their history"}
+			Note: "not backtested: no opportunity_history.csv, so close dates and probabilities as they stood are unknown"}
+		if o.Store != nil {
+			deals, recorded, err := loadPointInTime(ctx, o.Store, o.Filters)
+			if err != nil {
+				return nil, err
+			}
+			if recorded {
+				wb.Note = ""
+				m := cur.AddDate(0, -n, 0)
+				for i := len(history) - n; i < len(history); i, m = i+1, m.AddDate(0, 1, 0) {
+					f := weightedAsOf(deals, m, m.AddDate(0, 1, 0))
+					wb.Points = append(wb.Points, backtestPoint(histLabels[i], &f, history[i]))
+				}
+				wb = score(wb)
+			}
+		}
 		tb := Backtest{Method: TimeSeries}
 		for i := len(history) - n; i < len(history); i++ {
 			var f *float64

@@ -82,3 +82,30 @@ func TestRun(t *testing.T) {
 		t.Errorf("time series MAPE %v, recommended %q", m, rep.Recommended)
 	}
 }
+
+func TestWeightedAsOf(t *testing.T) {
+	d := func(s string) time.Time { v, _ := time.Parse("2006-01-02", s); return v }
+	f := func(x float64) *float64 { return &x }
+	tp := func(s string) *time.Time { v := d(s); return &v }
+	deals := []*pitDeal{
+		// X: due 03-20 at 50%, raised to 80% on 02-15; won on 03-10.
+		{created: d("2026-01-01"), closed: d("2026-03-10"), won: true, amount: 1000, history: []pitChange{
+			{d("2026-01-01"), f(1000), tp("2026-03-20"), f(0.5)}, {d("2026-02-15"), nil, nil, f(0.8)}}},
+		// Y: open, due 04-10 at 30%.
+		{created: d("2026-01-05"), amount: 2000, history: []pitChange{{d("2026-01-05"), f(2000), tp("2026-04-10"), f(0.3)}}},
+		// Z: lost on 02-20.
+		{created: d("2026-02-01"), closed: d("2026-02-20"), amount: 700, history: []pitChange{{d("2026-02-01"), f(700), tp("2026-02-28"), f(0.2)}}},
+		// W: open, due 03-05, no probability on record.
+		{created: d("2026-02-10"), amount: 500, history: []pitChange{{d("2026-02-10"), f(500), tp("2026-03-05"), nil}}},
+	}
+	// At March 1st: X 1,000 × 0.8 (its probability as recorded on 02-15) = 800; Y is
+	// due in April; Z is closed; W counts at the win rate of deals closed before
+	// March, Z lost: 0/1 = 0. Total 800.
+	if got := weightedAsOf(deals, d("2026-03-01"), d("2026-04-01")); got != 800 {
+		t.Errorf("March %v, want 800", got)
+	}
+	// At April 1st: Y 2,000 × 0.3 = 600; W is overdue (due 03-05), not due in April.
+	if got := weightedAsOf(deals, d("2026-04-01"), d("2026-05-01")); got != 600 {
+		t.Errorf("April %v, want 600", got)
+	}
+}

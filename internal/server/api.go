@@ -537,7 +537,7 @@ func (s *Server) handleForecast(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(q, "months", "backtest", "at", "scope"); err != nil {
 		return err
 	}
-	o := forecast.Options{Months: 3, Backtest: 6, Filters: map[string][]string{}}
+	o := forecast.Options{Store: s.st, Months: 3, Backtest: 6, Filters: map[string][]string{}}
 	for name, dst := range map[string]*int{"months": &o.Months, "backtest": &o.Backtest} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
