@@ -54,6 +54,7 @@ var pages = []page{
 	{"/explore", "explore", "Explore", "KPI explorer", true},
 	{"/team", "team", "Team", "Team leaderboard", false},
 	{"/pipeline", "pipeline", "Pipeline", "Pipeline", true},
+	{"/forecast", "forecast", "Forecast", "Forecast", true},
 	{"/goals", "goals", "Goals", "Goals", true},
 	{"/import", "import", "Import", "Import CSV files", false},
 }
@@ -67,6 +68,7 @@ var notFound = page{ID: "notfound", Heading: "Page not found"}
 //	GET /explore     KPI explorer
 //	GET /team        team leaderboard and rep scorecards
 //	GET /pipeline    pipeline
+//	GET /forecast    revenue forecast with backtests, pipeline waterfall, stage analytics
 //	GET /goals       goals: alignment tree, projections, SMART check, quota attainment
 //	GET /import      CSV upload
 //	GET /static/...  assets

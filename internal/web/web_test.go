@@ -57,6 +57,7 @@ func checkPage(t *testing.T, r response, path string) {
 		`<a href="/explore"`,
 		`<a href="/team"`,
 		`<a href="/pipeline"`,
+		`<a href="/forecast"`,
 		`<a href="/goals"`,
 		`<a href="/import"`,
 		`id="status"`,
@@ -117,6 +118,7 @@ func TestPageControls(t *testing.T) {
 		"/explore":  {`id="kpi"`, `id="by"`, `id="from"`, `id="to"`, `id="chart-box"`, `id="values-table"`, `id="drill"`, `<label for="kpi">`, `<label for="from">`},
 		"/team":     {`id="team"`, `id="leaderboard"`, `id="scorecard"`, `id="column-choices"`, `<label for="team">`},
 		"/pipeline": {`id="trend-chart"`, `id="funnel-chart"`, `id="funnel-table"`, `id="pipeline-tiles"`, `<label for="team">`},
+		"/forecast": {`id="scope"`, `<label for="scope">`, `id="months"`, `<label for="months">`, `min="1" max="12"`, `id="backtest"`, `<label for="backtest">`, `min="0" max="24"`, `id="team"`, `<label for="team">`, `<label for="from">`, `<label for="to">`, `id="forecast-chart"`, `id="forecast-table"`, `id="backtest-table"`, `id="backtest-chart"`, `id="backtest-points-table"`, `id="waterfall-chart"`, `id="waterfall-table"`, `id="stages-chart"`, `id="stages-table"`, `id="stuck-table"`},
 		"/goals":    {`id="at"`, `<label for="at">`, `id="goal-tree"`, `id="goals-empty"`, `salesops goals apply goals.yaml`, `PUT /api/v1/goals`, `id="projection-chart"`, `id="projection-table"`, `id="smart-table"`, `id="findings"`, `id="quota-table"`},
 		"/import":   {`id="file"`, `name="file"`, `multiple`, `accept=".csv,text/csv"`, `id="problems"`, `id="merged"`, `<label for="file">`, `enctype="multipart/form-data"`},
 	}
@@ -159,6 +161,51 @@ func TestGoalsPage(t *testing.T) {
 	}
 	if r := get(t, h, "GET", "/static/js/goals.js"); r.status != http.StatusOK || !strings.Contains(r.body, "DOM hooks:") {
 		t.Errorf("goals.js: %d", r.status)
+	}
+}
+
+// TestForecastPage: the forecast page is served, sits in the nav right after
+// Pipeline on every page, loads the chart library and its script.
+func TestForecastPage(t *testing.T) {
+	h := newHandler(t, Options{})
+	r := get(t, h, "GET", "/forecast")
+	if r.status != http.StatusOK {
+		t.Fatalf("GET /forecast: %d\n%s", r.status, r.body)
+	}
+	checkPage(t, r, "/forecast")
+	if !strings.Contains(r.body, `<a href="/forecast" aria-current="page">Forecast</a>`) {
+		t.Error("/forecast: nav does not mark Forecast current")
+	}
+	if !strings.Contains(r.body, "<title>Forecast · salesops</title>") || !strings.Contains(r.body, "<h1>Forecast</h1>") {
+		t.Error("/forecast: title or heading missing")
+	}
+	if !regexp.MustCompile(`<script type="module" src="/static/v[0-9a-f]+/js/forecast\.js"></script>`).MatchString(r.body) {
+		t.Error("/forecast: no module script")
+	}
+	if _, err := fs.Stat(embedded, "static/"+echartsFile); err == nil && !strings.Contains(r.body, "vendor/echarts.min.js") {
+		t.Error("/forecast: does not load the chart library")
+	}
+	for _, p := range pages {
+		body := get(t, h, "GET", p.Path).body
+		if p.Path != "/forecast" && !strings.Contains(body, `<a href="/forecast">Forecast</a>`) {
+			t.Errorf("%s: nav lacks the Forecast link", p.Path)
+		}
+		pipeline, forecast, goals := strings.Index(body, `<a href="/pipeline"`), strings.Index(body, `<a href="/forecast"`), strings.Index(body, `<a href="/goals"`)
+		if !(pipeline >= 0 && pipeline < forecast && forecast < goals) {
+			t.Errorf("%s: nav order pipeline %d, forecast %d, goals %d; want Forecast right after Pipeline", p.Path, pipeline, forecast, goals)
+		}
+		if between := body[pipeline:max(pipeline, forecast)]; strings.Count(between, "<li>") != 1 {
+			t.Errorf("%s: something sits between Pipeline and Forecast in the nav", p.Path)
+		}
+	}
+	if regexp.MustCompile(`href="(https?:)?//`).MatchString(r.body) {
+		t.Error("/forecast links outside the app")
+	}
+	if r := get(t, h, "GET", "/static/js/forecast.js"); r.status != http.StatusOK || !strings.Contains(r.body, "DOM hooks:") {
+		t.Errorf("forecast.js: %d", r.status)
+	}
+	if r := get(t, h, "HEAD", "/forecast"); r.status != http.StatusOK {
+		t.Errorf("HEAD /forecast: %d", r.status)
 	}
 }
 
