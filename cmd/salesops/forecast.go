@@ -112,6 +112,15 @@ backtested, since today's values would flatter it.`,
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", c.Period, money(&c.Commit), money(&c.BestCase), money(&c.Pipeline))
 			}
 			tw.Flush()
+			fmt.Fprintln(out, "\ncoverage (pipeline due in the month against its quota, and against the gap left by the forecast):")
+			tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "MONTH\tQUOTA\tPIPELINE\tCOVERAGE\tFORECAST\tGAP\tGAP COVERAGE\t")
+			for _, c := range rep.Coverage {
+				ratio := func(v *float64) string { return kpi.FormatValue("ratio", v) }
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Period, money(&c.Quota), money(&c.Pipeline), ratio(c.Coverage),
+					money(c.Forecast), money(c.Gap), ratio(c.GapCoverage))
+			}
+			tw.Flush()
 			if len(rep.Backtests) > 0 {
 				months := 0
 				for _, b := range rep.Backtests {

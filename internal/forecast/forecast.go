@@ -21,6 +21,18 @@ const (
 	Categories       = "forecast_categories"
 )
 
+// Coverage is how well a month's quota is covered: by the pipeline due in it,
+// and what the pipeline would still have to bring beyond the forecast.
+type Coverage struct {
+	Period      string   `json:"period"`
+	Quota       float64  `json:"quota"`        // rep quotas prorated to the month
+	Pipeline    float64  `json:"pipeline"`     // open at the month's start and due in it
+	Coverage    *float64 `json:"coverage"`     // pipeline ÷ quota
+	Forecast    *float64 `json:"forecast"`     // the recommended method's (else the time series')
+	Gap         *float64 `json:"gap"`          // quota − forecast
+	GapCoverage *float64 `json:"gap_coverage"` // pipeline ÷ gap, when there is a gap
+}
+
 // CategoryRollup is the forecast-category view of a month: what reps commit
 // to, and what best case and the whole pipeline would add.
 type CategoryRollup struct {
@@ -70,6 +82,7 @@ type Report struct {
 	Months      []string         `json:"months"`
 	Forecasts   []MethodForecast `json:"forecasts"`
 	Categories  []CategoryRollup `json:"categories"`
+	Coverage    []Coverage       `json:"coverage"`
 	Backtests   []Backtest       `json:"backtests"`
 	Recommended string           `json:"recommended"` // the method with the lowest MAPE
 }
@@ -138,15 +151,18 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 	// The pipeline due in each month, as it stood at the month's start: weighted,
 	// and by forecast category, in one engine query.
 	res, err := eng.Evaluate(ctx, kpi.Query{KPIs: []string{"measure:open_weighted_due_in_period", "measure:open_commit_due_in_period",
-		"measure:open_best_case_due_in_period", "measure:open_pipeline_category_due_in_period"}, Grain: kpi.Month,
+		"measure:open_best_case_due_in_period", "measure:open_pipeline_category_due_in_period",
+		"measure:quota", "measure:open_amount_due_in_period"}, Grain: kpi.Month,
 		From: cur, To: end.AddDate(0, 0, -1), Filters: o.Filters})
 	if err != nil {
 		return nil, err
 	}
 	fw := map[string]*float64{}
 	cats := map[string]*CategoryRollup{}
+	covs := map[string]*Coverage{}
 	for _, label := range rep.Months {
 		cats[label] = &CategoryRollup{Period: label}
+		covs[label] = &Coverage{Period: label}
 	}
 	for _, r := range res.Rows {
 		v := 0.0
@@ -166,6 +182,10 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 			c.Pipeline += v
 		case "measure:open_pipeline_category_due_in_period":
 			c.Pipeline += v
+		case "measure:quota":
+			covs[r.Period.Label].Quota = v
+		case "measure:open_amount_due_in_period":
+			covs[r.Period.Label].Pipeline = v
 		}
 	}
 	for _, label := range rep.Months {
@@ -228,6 +248,26 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 				best, rep.Recommended = *b.MAPE, b.Method
 			}
 		}
+	}
+	method := rep.Recommended
+	if method == "" {
+		method = TimeSeries
+	}
+	for i, label := range rep.Months {
+		c := covs[label]
+		if c.Quota > 0 {
+			c.Coverage = ptr(c.Pipeline / c.Quota)
+		}
+		for _, f := range rep.Forecasts {
+			if f.Method == method && f.Points[i].Value != nil {
+				c.Forecast = f.Points[i].Value
+				c.Gap = ptr(c.Quota - *c.Forecast)
+				if *c.Gap > 0 {
+					c.GapCoverage = ptr(c.Pipeline / *c.Gap)
+				}
+			}
+		}
+		rep.Coverage = append(rep.Coverage, *c)
 	}
 	return rep, nil
 }

@@ -37,6 +37,10 @@ func TestRun(t *testing.T) {
 	if _, err := st.DB().Exec(q); err != nil {
 		t.Fatal(err)
 	}
+	// R1's quota for March–May: 9,200 over 92 days.
+	if _, err := st.DB().Exec(`INSERT INTO quotas VALUES ('q', 'R1', NULL, '2026-03-01', '2026-05-31', 9200)`); err != nil {
+		t.Fatal(err)
+	}
 	eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}})
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +69,14 @@ func TestRun(t *testing.T) {
 		if rep.Categories[i] != w {
 			t.Errorf("categories %d = %+v, want %+v", i, rep.Categories[i], w)
 		}
+	}
+	// Coverage: March's quota is 31/92 × 9,200 = 3,100 and 1,700 is due in it (D1
+	// 1,000 + D3 700): 1,700 / 3,100; the gap to the time series' 1,000 is 2,100,
+	// covered 1,700 / 2,100. April: 30/92 × 9,200 = 3,000, 2,000 due (D2).
+	c := rep.Coverage
+	if len(c) != 3 || c[0].Quota != 3100 || c[0].Pipeline != 1700 || !closeTo(c[0].Coverage, 1700.0/3100) || !closeTo(c[0].GapCoverage, 1700.0/2100) ||
+		c[1].Quota != 3000 || c[1].Pipeline != 2000 {
+		t.Errorf("coverage %+v", c)
 	}
 	// Time series on a flat 1,000 a month: every forecast 1,000, inside its intervals.
 	ts := rep.Forecasts[1]
@@ -109,3 +121,5 @@ func TestWeightedAsOf(t *testing.T) {
 		t.Errorf("April %v, want 600", got)
 	}
 }
+
+func closeTo(v *float64, want float64) bool { return v != nil && math.Abs(*v-want) < 1e-3 }
