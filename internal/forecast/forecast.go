@@ -261,9 +261,11 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 		for _, f := range rep.Forecasts {
 			if f.Method == method && f.Points[i].Value != nil {
 				c.Forecast = f.Points[i].Value
-				c.Gap = ptr(c.Quota - *c.Forecast)
-				if *c.Gap > 0 {
-					c.GapCoverage = ptr(c.Pipeline / *c.Gap)
+				if c.Quota > 0 { // no quota, no gap to speak of
+					c.Gap = ptr(c.Quota - *c.Forecast)
+					if *c.Gap > 0 {
+						c.GapCoverage = ptr(c.Pipeline / *c.Gap)
+					}
 				}
 			}
 		}
