@@ -112,6 +112,17 @@ backtested, since today's values would flatter it.`,
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", c.Period, money(&c.Commit), money(&c.BestCase), money(&c.Pipeline))
 			}
 			tw.Flush()
+			if len(rep.Calls) > 0 {
+				fmt.Fprint(out, "\nmanager's call:")
+				for i, c := range rep.Calls {
+					if c == nil {
+						fmt.Fprintf(out, "  %s -", rep.Months[i])
+						continue
+					}
+					fmt.Fprintf(out, "  %s %s (%s)", rep.Months[i], money(&c.Amount), c.SubmittedBy)
+				}
+				fmt.Fprintln(out)
+			}
 			fmt.Fprintln(out, "\ncoverage (pipeline due in the month against its quota, and against the gap left by the forecast):")
 			tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(tw, "MONTH\tQUOTA\tPIPELINE\tCOVERAGE\tFORECAST\tGAP\tGAP COVERAGE\t")
@@ -150,5 +161,72 @@ backtested, since today's values would flatter it.`,
 	cmd.Flags().StringVar(&at, "at", "", "forecast as of this day, YYYY-MM-DD (default: the end of the data)")
 	cmd.Flags().StringVar(&scope, "scope", "org", "org, team:ID or rep:ID")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
+	cmd.AddCommand(newForecastCallCmd(), newForecastCallsCmd())
+	return cmd
+}
+
+func newForecastCallCmd() *cobra.Command {
+	var (
+		scope, period, note, as string
+		amount                  float64
+	)
+	cmd := &cobra.Command{
+		Use:   "call --period YYYY-MM --amount N [--scope team:ID]",
+		Short: "Submit a manager's own forecast for a month",
+		Long: `call records a manager's call: the revenue they expect for a scope and month.
+Every submission is kept with who and when; the latest is the current call,
+shown beside the methods in 'salesops forecast'.`,
+		Example: `  salesops forecast call --scope team:T002 --period 2026-10 --amount 2400000 --note "two renewals at risk"`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if as == "" {
+				as = currentUser()
+			}
+			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			c := forecast.Call{Scope: scope, Period: period, Amount: amount, Note: note, SubmittedAt: time.Now(), SubmittedBy: as}
+			if err := forecast.SubmitCall(cmd.Context(), st, c); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "call recorded: %s %s %s by %s\n", c.Scope, c.Period, kpi.FormatValue("currency", &c.Amount), c.SubmittedBy)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&scope, "scope", "org", "org, team:ID or rep:ID")
+	cmd.Flags().StringVar(&period, "period", "", "month, YYYY-MM (required)")
+	cmd.Flags().Float64Var(&amount, "amount", 0, "expected won revenue")
+	cmd.Flags().StringVar(&note, "note", "", "why")
+	cmd.Flags().StringVar(&as, "as", "", "who calls it (default $SALESOPS_USER or $USER)")
+	return cmd
+}
+
+func newForecastCallsCmd() *cobra.Command {
+	var scope string
+	cmd := &cobra.Command{
+		Use:   "calls [--scope team:ID]",
+		Short: "Every forecast call submitted, with who and when",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			calls, err := forecast.Calls(cmd.Context(), st, scope)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "SUBMITTED\tBY\tSCOPE\tMONTH\tAMOUNT\tNOTE")
+			for _, c := range calls {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.SubmittedAt.Format(time.RFC3339), c.SubmittedBy, c.Scope, c.Period, kpi.FormatValue("currency", &c.Amount), c.Note)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&scope, "scope", "", "only this scope (org, team:ID or rep:ID)")
 	return cmd
 }

@@ -83,6 +83,7 @@ type Report struct {
 	Forecasts   []MethodForecast `json:"forecasts"`
 	Categories  []CategoryRollup `json:"categories"`
 	Coverage    []Coverage       `json:"coverage"`
+	Calls       []*Call          `json:"calls"` // the managers' current call per month (null where none)
 	Backtests   []Backtest       `json:"backtests"`
 	Recommended string           `json:"recommended"` // the method with the lowest MAPE
 }
@@ -247,6 +248,26 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 			if b.MAPE != nil && *b.MAPE < best {
 				best, rep.Recommended = *b.MAPE, b.Method
 			}
+		}
+	}
+	if o.Store != nil {
+		scope := "org"
+		for _, kind := range []string{"team", "rep"} {
+			if v := o.Filters[kind]; len(v) == 1 {
+				scope = kind + ":" + v[0]
+			}
+		}
+		calls, err := Calls(ctx, o.Store, scope)
+		if err != nil {
+			return nil, err
+		}
+		current := latestCalls(calls, scope)
+		for _, label := range rep.Months {
+			var c *Call
+			if v, ok := current[label]; ok {
+				c = &v
+			}
+			rep.Calls = append(rep.Calls, c)
 		}
 	}
 	method := rep.Recommended

@@ -123,3 +123,40 @@ func TestWeightedAsOf(t *testing.T) {
 }
 
 func closeTo(v *float64, want float64) bool { return v != nil && math.Abs(*v-want) < 1e-3 }
+
+func TestCalls(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenDuckDB(ctx, filepath.Join(t.TempDir(), "c.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)
+	for _, c := range []Call{
+		{Scope: "team:T1", Period: "2026-10", Amount: 1000, SubmittedAt: at, SubmittedBy: "dana"},
+		{Scope: "team:T1", Period: "2026-10", Amount: 1200, Note: "renewal moved in", SubmittedAt: at.Add(time.Hour), SubmittedBy: "lee"},
+		{Scope: "org", Period: "2026-10", Amount: 5000, SubmittedAt: at, SubmittedBy: "vp"},
+	} {
+		if err := SubmitCall(ctx, st, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range []Call{
+		{Scope: "galaxy:1", Period: "2026-10", Amount: 1, SubmittedBy: "x"},
+		{Scope: "org", Period: "2026-Q4", Amount: 1, SubmittedBy: "x"},
+		{Scope: "org", Period: "2026-10", Amount: -1, SubmittedBy: "x"},
+		{Scope: "org", Period: "2026-10", Amount: 1},
+	} {
+		if err := SubmitCall(ctx, st, bad); err == nil {
+			t.Errorf("accepted %+v", bad)
+		}
+	}
+	all, err := Calls(ctx, st, "team:T1")
+	if err != nil || len(all) != 2 || all[0].SubmittedBy != "dana" || all[1].Amount != 1200 {
+		t.Fatalf("history %+v %v", all, err)
+	}
+	// The latest call wins: lee's 1,200, submitted an hour after dana's 1,000.
+	if cur := latestCalls(all, "team:T1")["2026-10"]; cur.Amount != 1200 || cur.Note != "renewal moved in" {
+		t.Errorf("current call %+v", cur)
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -569,7 +570,7 @@ func (s *Server) handleForecast(w http.ResponseWriter, r *http.Request) error {
 		at = hi
 	}
 	o.Now = at
-	return s.cached(w, cacheKey("forecast", q), func() (*response, error) {
+	return s.cached(w, s.goalsKey("forecast", r), func() (*response, error) {
 		rep, err := forecast.Run(r.Context(), s.eng, o)
 		if err != nil {
 			return nil, badRequest("at", err.Error())
@@ -611,4 +612,42 @@ func (s *Server) handleWaterfall(w http.ResponseWriter, r *http.Request) error {
 		}
 		return jsonResponse(wf)
 	})
+}
+
+// handleCalls lists the managers' forecast calls (GET) or records one (POST).
+func (s *Server) handleCalls(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodGet {
+		if err := checkParams(r.URL.Query(), "scope"); err != nil {
+			return err
+		}
+		calls, err := forecast.Calls(r.Context(), s.st, r.URL.Query().Get("scope"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"calls": calls})
+		return nil
+	}
+	var c forecast.Call
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return badRequest("body", "want a JSON object with scope, period, amount and note: "+err.Error())
+	}
+	c.SubmittedAt = time.Now()
+	if c.SubmittedBy = r.Header.Get("X-Salesops-User"); c.SubmittedBy == "" {
+		c.SubmittedBy = "api"
+	}
+	if c.Scope == "" {
+		c.Scope = "org"
+	}
+	if err := c.Validate(); err != nil {
+		return badRequest("body", err.Error())
+	}
+	if err := forecast.SubmitCall(r.Context(), s.st, c); err != nil {
+		return err
+	}
+	s.goalsVersion.Add(1) // cached forecasts show the current call
+	s.hub.publish(s.version.get())
+	writeJSON(w, http.StatusOK, c)
+	return nil
 }

@@ -130,4 +130,29 @@ goals:
 	}
 	var e struct{ Error struct{ Code string } }
 	ts.getJSON(t, "/api/v1/goals/nope/history", http.StatusNotFound, &e)
+
+	// A manager's call is recorded and becomes the current call of the forecast.
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/v1/forecast/calls", strings.NewReader(`{"scope":"team:T1","period":"2026-06","amount":4000}`))
+	req.Header.Set("X-Salesops-User", "dana")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("call: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
+	var fc struct {
+		Months []string
+		Calls  []*struct {
+			Amount      float64
+			SubmittedBy string `json:"submitted_by"`
+		}
+	}
+	ts.getJSON(t, "/api/v1/forecast?scope=team:T1&at=2026-06-10&months=2&backtest=0", http.StatusOK, &fc)
+	if len(fc.Calls) != 2 || fc.Calls[0] == nil || fc.Calls[0].Amount != 4000 || fc.Calls[0].SubmittedBy != "dana" || fc.Calls[1] != nil {
+		t.Errorf("forecast calls %+v (months %v)", fc.Calls, fc.Months)
+	}
+	resp, _ = http.Post(ts.URL+"/api/v1/forecast/calls", "application/json", strings.NewReader(`{"scope":"org","period":"June","amount":1}`))
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Errorf("bad call: %d", resp.StatusCode)
+	}
 }

@@ -99,6 +99,8 @@ func (s *Server) routes(mux *http.ServeMux, pages http.Handler) {
 	mux.Handle("GET /api/v1/pipeline/stages", s.api(s.handleStages))
 	mux.Handle("GET /api/v1/pipeline/waterfall", s.api(s.handleWaterfall))
 	mux.Handle("GET /api/v1/forecast", s.api(s.handleForecast))
+	mux.Handle("GET /api/v1/forecast/calls", s.api(s.handleCalls))
+	mux.Handle("POST /api/v1/forecast/calls", s.api(s.handleCalls))
 	mux.Handle("POST /api/v1/import", s.api(s.handleImport))
 	mux.Handle("POST /api/v1/events", s.api(s.handleEvents))
 	mux.HandleFunc("GET /api/v1/stream", s.handleStream)
