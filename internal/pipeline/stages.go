@@ -38,10 +38,19 @@ type StuckDeal struct {
 	P90Days       float64 `json:"p90_days"`
 }
 
+// Velocity is the mean time deals that left a stage in a quarter had spent in it.
+type Velocity struct {
+	Stage    string  `json:"stage"`
+	Quarter  string  `json:"quarter"` // calendar quarter the deals left the stage, e.g. 2026-Q2
+	Deals    int     `json:"deals"`
+	MeanDays float64 `json:"mean_days"`
+}
+
 // StageReport is stage analytics over the stage history.
 type StageReport struct {
-	Stages []StageStats `json:"stages"`
-	Stuck  []StuckDeal  `json:"stuck"`
+	Stages   []StageStats `json:"stages"`
+	Stuck    []StuckDeal  `json:"stuck"`
+	Velocity []Velocity   `json:"velocity"` // by stage, then quarter
 }
 
 // stageHistorySQL reads every stage entry with its deal. Rows of one deal come
@@ -142,6 +151,8 @@ func Stages(ctx context.Context, st store.Store, at time.Time, teams map[string]
 	}
 	stats := map[string]*acc{}
 	var stuckCandidates []StuckDeal
+	type vkey struct{ stage, quarter string }
+	vsum, vn := map[vkey]float64{}, map[vkey]int{}
 	for _, d := range deals {
 		seen := map[string]bool{}
 		for i, e := range d.entries {
@@ -165,7 +176,12 @@ func Stages(ctx context.Context, st store.Store, at time.Time, teams map[string]
 			last := i == len(d.entries)-1
 			if !last {
 				a.left++
-				a.days = append(a.days, d.entries[i+1].at.Sub(e.at).Hours()/24)
+				days := d.entries[i+1].at.Sub(e.at).Hours() / 24
+				a.days = append(a.days, days)
+				left := d.entries[i+1].at
+				k := vkey{e.stage, fmt.Sprintf("%d-Q%d", left.Year(), (int(left.Month())-1)/3+1)}
+				vsum[k] += days
+				vn[k]++
 				for _, later := range d.entries[i+1:] {
 					if lr, ok := rank[later.stage]; ok && lr > r || strings.Contains(later.stage, "won") {
 						a.reached++
@@ -178,7 +194,17 @@ func Stages(ctx context.Context, st store.Store, at time.Time, teams map[string]
 			}
 		}
 	}
-	rep := &StageReport{Stages: []StageStats{}, Stuck: []StuckDeal{}}
+	rep := &StageReport{Stages: []StageStats{}, Stuck: []StuckDeal{}, Velocity: []Velocity{}}
+	for k, n := range vn {
+		rep.Velocity = append(rep.Velocity, Velocity{Stage: k.stage, Quarter: k.quarter, Deals: n, MeanDays: vsum[k] / float64(n)})
+	}
+	sort.Slice(rep.Velocity, func(i, j int) bool {
+		a, b := rep.Velocity[i], rep.Velocity[j]
+		if rank[a.Stage] != rank[b.Stage] {
+			return rank[a.Stage] < rank[b.Stage]
+		}
+		return a.Quarter < b.Quarter
+	})
 	var names []string
 	for s := range stats {
 		names = append(names, s)

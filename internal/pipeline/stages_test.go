@@ -73,6 +73,17 @@ func TestStages(t *testing.T) {
 		rep.Stuck[1].OpportunityID != "E" || rep.Stuck[1].Days != 59 {
 		t.Errorf("stuck %+v", rep.Stuck)
 	}
+	// Velocity: everything left its stage in 2026-Q1. Qualification: A 10, B 4,
+	// C 30, D 10 → 54/4 = 13.5; proposal A 10, B 20 → 15; negotiation A 11.
+	wantV := []Velocity{{"qualification", "2026-Q1", 4, 13.5}, {"proposal", "2026-Q1", 2, 15}, {"negotiation", "2026-Q1", 1, 11}}
+	if len(rep.Velocity) != len(wantV) {
+		t.Fatalf("velocity %+v", rep.Velocity)
+	}
+	for i, w := range wantV {
+		if rep.Velocity[i] != w {
+			t.Errorf("velocity %d = %+v, want %+v", i, rep.Velocity[i], w)
+		}
+	}
 	// As of 2026-01-15 the history stops there: D has not entered the pipeline's
 	// proposal stage yet, and nothing is closed.
 	early, err := Stages(ctx, st, time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), nil, nil)
