@@ -21,6 +21,7 @@ func newForecastCmd() *cobra.Command {
 		at       string
 		scope    string
 		format   string
+		byTeam   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "forecast [--months 3] [--backtest 6]",
@@ -75,11 +76,32 @@ backtested, since today's values would flatter it.`,
 			} else if scope != "org" {
 				return &usageError{cmd: "forecast", err: fmt.Errorf("--scope %q: want org, team:ID or rep:ID", scope)}
 			}
+			out := cmd.OutOrStdout()
+			if len(byTeam) > 0 {
+				records, err := forecast.ByTeam(cmd.Context(), eng, forecast.Options{Store: st, Now: now, Backtest: max(backtest, 1)}, byTeam)
+				if err != nil {
+					return err
+				}
+				if format == "json" {
+					return writeIndentedJSON(out, records)
+				}
+				tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+				fmt.Fprintln(tw, "TEAM\tMETHOD\tMAPE\tBIAS\t")
+				for _, r := range records {
+					for _, b := range r.Backtests {
+						mark := ""
+						if b.Method == r.Recommended {
+							mark = "  (recommended)"
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Team, b.Method, kpi.FormatValue("fraction", b.MAPE), kpi.FormatValue("fraction", b.Bias), mark)
+					}
+				}
+				return tw.Flush()
+			}
 			rep, err := forecast.Run(cmd.Context(), eng, forecast.Options{Store: st, Now: now, Months: months, Backtest: backtest, Filters: filters})
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
 			switch format {
 			case "json":
 				return writeIndentedJSON(out, rep)
@@ -161,6 +183,7 @@ backtested, since today's values would flatter it.`,
 	cmd.Flags().StringVar(&at, "at", "", "forecast as of this day, YYYY-MM-DD (default: the end of the data)")
 	cmd.Flags().StringVar(&scope, "scope", "org", "org, team:ID or rep:ID")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
+	cmd.Flags().StringSliceVar(&byTeam, "backtest-teams", nil, "instead, each method's backtest for each of these teams, e.g. T002,T003")
 	cmd.AddCommand(newForecastCallCmd(), newForecastCallsCmd())
 	return cmd
 }

@@ -355,3 +355,26 @@ func zeroIfNil(v *float64) *float64 {
 	}
 	return v
 }
+
+// TeamRecord is each method's backtest over one team.
+type TeamRecord struct {
+	Team        string     `json:"team"`
+	Backtests   []Backtest `json:"backtests"`
+	Recommended string     `json:"recommended"`
+}
+
+// ByTeam backtests every method for each team, as Run does for one scope.
+func ByTeam(ctx context.Context, eng *kpi.Engine, o Options, teams []string) ([]TeamRecord, error) {
+	var out []TeamRecord
+	for _, team := range teams {
+		to := o
+		to.Months = 1
+		to.Filters = map[string][]string{"team": {team}}
+		rep, err := Run(ctx, eng, to)
+		if err != nil {
+			return nil, fmt.Errorf("team %s: %w", team, err)
+		}
+		out = append(out, TeamRecord{Team: team, Backtests: rep.Backtests, Recommended: rep.Recommended})
+	}
+	return out, nil
+}

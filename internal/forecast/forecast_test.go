@@ -160,3 +160,45 @@ func TestCalls(t *testing.T) {
 		t.Errorf("current call %+v", cur)
 	}
 }
+
+func TestByTeam(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenDuckDB(ctx, filepath.Join(t.TempDir(), "t.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var deals []string
+	// T1 wins 1,000 a month, T2 3,000, over 12 months of 2025.
+	for i := range 12 {
+		m := time.Date(2025, time.Month(1+i), 15, 0, 0, 0, 0, time.UTC)
+		for rep, amount := range map[string]int{"R1": 1000, "R2": 3000} {
+			deals = append(deals, fmt.Sprintf("('%s%02d', '%s', 'won', 'won', %d, '%s', '%s')", rep, i, rep, amount, m.AddDate(0, 0, -5).Format("2006-01-02"), m.Format("2006-01-02")))
+		}
+	}
+	if _, err := st.DB().Exec(`INSERT INTO teams VALUES ('T1', 'One', NULL, NULL), ('T2', 'Two', NULL, NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`INSERT INTO reps VALUES ('R1', 'a', NULL, 'T1', 'ae', NULL, NULL), ('R2', 'b', NULL, 'T2', 'ae', NULL, NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec("INSERT INTO opportunities (opportunity_id, owner_rep_id, stage, status, amount, created_at, close_date) VALUES " + strings.Join(deals, ", ")); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := ByTeam(ctx, eng, Options{Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Backtest: 4}, []string{"T1", "T2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each team's time series is flat, so its backtest forecasts are its own
+	// level: 1,000 for T1, 3,000 for T2, with no error.
+	for i, want := range []float64{1000, 3000} {
+		ts := recs[i].Backtests[1]
+		if ts.Method != TimeSeries || len(ts.Points) != 4 || ts.Points[0].Actual != want || !closeTo(ts.MAPE, 0) {
+			t.Errorf("team %s: %+v", recs[i].Team, ts)
+		}
+	}
+}
