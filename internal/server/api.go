@@ -651,3 +651,62 @@ func (s *Server) handleCalls(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }
+
+// handleTeamBacktests serves each method's backtest for each team given
+// (default: the teams directly below the organisation's top).
+func (s *Server) handleTeamBacktests(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := checkParams(q, "teams", "backtest", "at"); err != nil {
+		return err
+	}
+	o := forecast.Options{Store: s.st, Backtest: 6}
+	if v := q.Get("backtest"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 36 {
+			return badRequest("backtest", "want a number of months from 1 to 36")
+		}
+		o.Backtest = n
+	}
+	at, err := parseDate(q, "at")
+	if err != nil {
+		return err
+	}
+	if at.IsZero() {
+		_, hi, err := s.extent(r)
+		if err != nil {
+			return err
+		}
+		at = hi
+	}
+	o.Now = at
+	teams := splitList(q.Get("teams"))
+	if len(teams) == 0 {
+		rows, err := s.st.Query(r.Context(), `SELECT t.team_id FROM teams t JOIN teams p ON p.team_id = t.parent_team_id
+			WHERE p.parent_team_id IS NULL ORDER BY t.team_id`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			teams = append(teams, id)
+		}
+		rows.Close()
+	}
+	if len(teams) > 50 {
+		return badRequest("teams", "at most 50 teams at a time")
+	}
+	return s.cached(w, s.goalsKey("forecast/teams", r), func() (*response, error) {
+		recs, err := forecast.ByTeam(r.Context(), s.eng, o, teams)
+		if err != nil {
+			return nil, badRequest("teams", err.Error())
+		}
+		if recs == nil {
+			recs = []forecast.TeamRecord{}
+		}
+		return jsonResponse(map[string]any{"teams": recs})
+	})
+}

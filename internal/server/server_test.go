@@ -383,8 +383,8 @@ func TestNoInputCrashes(t *testing.T) {
 	ts := newTestServer(t, 0)
 	ts.upload(t, orgFiles).Body.Close()
 	odd := []string{"", "x", "'; DROP TABLE reps; --", "%00", "2026-02-30", "team:", ",,,", strings.Repeat("a", 5000), "rep,rep", "all", "-1"}
-	for _, ep := range []string{"values", "scorecard", "drilldown", "funnel", "pipeline/stages", "pipeline/waterfall", "forecast"} {
-		for _, p := range []string{"kpi", "by", "period", "from", "to", "at", "scope", "team", "rep", "format", "months", "backtest"} {
+	for _, ep := range []string{"values", "scorecard", "drilldown", "funnel", "pipeline/stages", "pipeline/waterfall", "forecast", "forecast/teams", "forecast/calls"} {
+		for _, p := range []string{"kpi", "by", "period", "from", "to", "at", "scope", "team", "rep", "format", "months", "backtest", "teams"} {
 			for _, v := range odd {
 				u := ts.URL + "/api/v1/" + ep + "?" + p + "=" + urlEscape(v)
 				if ep == "drilldown" {
