@@ -146,6 +146,54 @@ func TestBrowserForecast(t *testing.T) {
 		}
 	}
 
+	// A manager's call for the first forecast month, submitted through the form,
+	// shows in the forecast table (formatted as fmtValue formats currency).
+	if got := jsValue[string](ctx, t, `document.getElementById('call-period').value`); got != months[0] {
+		t.Errorf("call form month %q, want the first forecast month %q", got, months[0])
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#call-period`), months[0]),
+		chromedp.SetValue(chromedp.CSS(`#call-amount`), "1234567"),
+		chromedp.SetValue(chromedp.CSS(`#call-note`), "two renewals at risk"),
+		chromedp.SetValue(chromedp.CSS(`#call-user`), "dana"),
+		chromedp.Click(chromedp.CSS(`#call-submit`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	want := jsValue[string](ctx, t, `new Intl.NumberFormat(undefined, {maximumFractionDigits: 0}).format(1234567)`)
+	waitJS(ctx, t, "call in the forecast table", `(() => {
+		const td = document.querySelector('#forecast-table tbody tr[data-period] td[data-role="call"]');
+		return td !== null && td.textContent.includes(`+strconv.Quote(want)+`);
+	})()`)
+	if p := jsValue[string](ctx, t, `document.querySelector('#forecast-table tbody td[data-role="call"]').closest('tr').dataset.period`); p != months[0] {
+		t.Errorf("call shown for %q, want %q", p, months[0])
+	}
+	textOf(ctx, t, `#forecast-table tbody td[data-role="call"]`, func(s string) bool { return strings.Contains(s, "by dana") })
+	if out := jsValue[string](ctx, t, `document.getElementById('call-result').dataset.outcome || ''`); out != "ok" {
+		t.Errorf("call result outcome %q, want ok", out)
+	}
+	if n := jsValue[int](ctx, t, `[...document.querySelectorAll('#forecast-table tbody td[data-role="call"]')].filter(td => td.textContent.trim() === '—').length`); n != len(months)-1 {
+		t.Errorf("%d months without a call show —, want %d", n, len(months)-1)
+	}
+	if got := jsValue[string](ctx, t, `localStorage.getItem('salesops.forecast.user') || ''`); got != "dana" {
+		t.Errorf("remembered user %q, want dana", got)
+	}
+
+	// An invalid call is refused with the API's message.
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#call-amount`), "-5"),
+		chromedp.Click(chromedp.CSS(`#call-submit`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "invalid call", `document.querySelector('#call-result[data-outcome="invalid"]') !== null`)
+
+	// Backtests by team for the whole organisation: a recommended method per team.
+	waitJS(ctx, t, "team backtests", `document.querySelectorAll('#team-backtests tbody tr[data-team] [data-role="recommended"]').length > 0`)
+	if hidden := jsValue[bool](ctx, t, `document.getElementById('team-backtests-section').hidden`); hidden {
+		t.Error("team backtests hidden for the whole organisation")
+	}
+
 	// Controls go to the URL and reload the forecast.
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#months`), "5")); err != nil {
 		t.Fatal(err)

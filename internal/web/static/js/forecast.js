@@ -6,7 +6,11 @@
 // Data: /api/v1/dimensions,
 //   /api/v1/forecast?months=&backtest=&scope=  → {months, forecasts:[{method,detail,points:[{period,value,lo80,hi80,lo95,hi95}]}],
 //                                                categories:[{period,commit,best_case,pipeline}],
-//                                                backtests:[{method,note,points:[{period,forecast,actual,error}],mape,bias}], recommended}
+//                                                backtests:[{method,note,points:[{period,forecast,actual,error}],mape,bias}], recommended,
+//                                                calls:[{scope,period,amount,note,submitted_at,submitted_by} | null per month]}
+//   POST /api/v1/forecast/calls {scope,period,amount,note} (X-Salesops-User) → the call; 400 {error:{message}}
+//   /api/v1/forecast/teams?backtest=            → {teams:[{team, backtests:[{method,mape,bias,note?}], recommended}]}
+//                                                (only fetched for the whole organisation)
 //   /api/v1/values?kpi=revenue&period=quarter    the last quarter with data: the default waterfall window
 //   /api/v1/pipeline/waterfall?from=&to=&team=  → {start,created,pulled_in,won,lost,slipped_out:{deals,amount}, amount_change, end}
 //   /api/v1/pipeline/stages?team=&at=           → {stages:[{stage,entered,reached_next,won,next_rate,win_rate,mean_days,median_days,p90_days}], stuck:[...]}
@@ -22,7 +26,14 @@
 //   #forecast-chart #backtest-chart #waterfall-chart #stages-chart  ECharts containers
 //   #forecast-table tbody tr[data-period=<YYYY-MM>]: td[data-role=value][data-method=<method>] (the forecast),
 //                                         td[data-role=band80|band95][data-method] ("lo – hi"),
-//                                         td[data-category=commit|best_case|pipeline]
+//                                         td[data-category=commit|best_case|pipeline],
+//                                         td[data-role=call] (the manager's call, "—" when none; "by NAME" small)
+//   #call-form: #call-period #call-amount #call-note #call-user #call-submit   submit a call for the current scope
+//                                         (the name is kept in localStorage "salesops.forecast.user")
+//   #call-result[data-outcome=pending|ok|invalid|error] #call-result-message  what became of the call
+//   #team-backtests-section               hidden unless the scope is the whole organisation
+//   #team-backtests tbody tr[data-team][data-method][data-recommended=true|false]: [data-role=recommended],
+//                                         td[data-role=mape|bias|note]
 //   #backtest-table tbody tr[data-method][data-recommended=true|false]: [data-role=recommended]
 //                                         (the one recommended method's badge), td[data-role=mape|bias|months|note]
 //   #backtest-points-table tbody tr[data-period]: td[data-role=actual], td[data-method][data-role=forecast|error]
@@ -35,7 +46,7 @@
 //   #stuck-count                          how many deals are stuck
 //   #stuck-table tbody tr[data-opportunity=<id>]: td[data-role=owner|stage|amount|days|p90_days], largest amount first
 import {
-  $, api, el, live, showError, setStatus, readState, writeState, fillSelect, Dimensions,
+  API, $, api, el, live, showError, setStatus, readState, writeState, fillSelect, Dimensions,
   fmtValue, fmtDate, dayBefore, humanize, chart, palette, NONE,
 } from './common.js';
 
@@ -49,6 +60,10 @@ const flowForm = $('flow-controls');
 let dims = new Dimensions();
 let fcSeq = 0;
 let flowSeq = 0;
+let teamSeq = 0;
+
+const USER_KEY = 'salesops.forecast.user';
+const callForm = $('call-form');
 
 const CATEGORIES = [
   ['commit', 'Commit'],
@@ -150,6 +165,7 @@ function drawForecast(fc) {
   const cats = new Map((fc.categories || []).map((c) => [c.period, c]));
   const point = (f, period) => f.points.find((p) => p.period === period) || {};
   const recommended = fc.recommended || '';
+  const calls = new Map((fc.calls || []).filter(Boolean).map((c) => [c.period, c]));
   $('forecast-scope').textContent = `(${scopeLabel(state.scope)})`;
 
   const c = chart($('forecast-chart'));
@@ -190,6 +206,14 @@ function drawForecast(fc) {
       });
       legend.push(label);
     });
+    if (calls.size) {
+      series.push({
+        name: "Manager's call", type: 'scatter', z: 5, symbol: 'pin', symbolSize: 22,
+        data: months.map((m) => num(calls.get(m)?.amount)),
+        itemStyle: { color: palette[5] },
+      });
+      legend.push("Manager's call");
+    }
     c.setOption({
       animation: false,
       legend: { top: 4, type: 'scroll', data: legend },
@@ -204,6 +228,8 @@ function drawForecast(fc) {
           if (num(p.lo95) !== null) lines.push(`  95%: ${money(p.lo95)} – ${money(p.hi95)}`);
         }
         for (const [id, label] of CATEGORIES) lines.push(`${label}: ${money(num(cats.get(m)?.[id]))}`);
+        const call = calls.get(m);
+        if (call) lines.push(`Manager's call: ${money(num(call.amount))}${call.submitted_by ? ` by ${call.submitted_by}` : ''}`);
         return lines;
       }),
       xAxis: { type: 'category', data: months, boundaryGap: true },
@@ -223,6 +249,7 @@ function drawForecast(fc) {
     head.push(el('th', { scope: 'col', class: 'num', text: prefix + '95% interval' }));
   }
   for (const [, label] of CATEGORIES) head.push(el('th', { scope: 'col', class: 'num', text: label }));
+  head.push(el('th', { scope: 'col', class: 'num', text: "Manager's call" }));
   table.tHead.replaceChildren(el('tr', {}, ...head));
   const band = (p, lo, hi) => (num(p[lo]) === null ? NONE : `${money(p[lo])} – ${money(p[hi])}`);
   const rows = months.map((m) => el('tr', { dataset: { period: m } },
@@ -232,9 +259,119 @@ function drawForecast(fc) {
       el('td', { class: 'num', 'data-role': 'band80', dataset: { method: f.method }, text: band(point(f, m), 'lo80', 'hi80') }),
       el('td', { class: 'num', 'data-role': 'band95', dataset: { method: f.method }, text: band(point(f, m), 'lo95', 'hi95') }),
     ]),
-    ...CATEGORIES.map(([id]) => el('td', { class: 'num', dataset: { category: id }, text: money(num(cats.get(m)?.[id])) }))));
+    ...CATEGORIES.map(([id]) => el('td', { class: 'num', dataset: { category: id }, text: money(num(cats.get(m)?.[id])) })),
+    callCell(calls.get(m))));
   if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: head.length, class: 'muted', text: 'No forecast for this selection.' })));
   table.tBodies[0].replaceChildren(...rows);
+}
+
+/** callCell shows a manager's call: the amount, who made it and the note (title). */
+function callCell(call) {
+  if (!call) return el('td', { class: 'num', 'data-role': 'call', text: NONE });
+  return el('td', { class: 'num', 'data-role': 'call', title: call.note || null },
+    money(num(call.amount)),
+    call.submitted_by ? el('br') : null,
+    call.submitted_by ? el('span', { class: 'muted small', text: `by ${call.submitted_by}` }) : null);
+}
+
+/** fillCallMonths offers the forecast months in the call form, keeping the one picked. */
+function fillCallMonths(months) {
+  const sel = $('call-period');
+  const keep = sel.value;
+  sel.replaceChildren(...months.map((m) => el('option', { value: m, text: m })));
+  if (months.includes(keep)) sel.value = keep;
+  $('call-scope').textContent = scopeLabel(state.scope);
+  $('call-submit').disabled = !months.length;
+}
+
+function showCallResult(outcome, message) {
+  $('call-result').dataset.outcome = outcome;
+  $('call-result-message').textContent = message;
+}
+
+async function submitCall() {
+  const user = callForm.elements.user.value.trim();
+  try {
+    localStorage.setItem(USER_KEY, user);
+  } catch {
+    // storage may be off; the name is then only used this once
+  }
+  if (/[^\x20-\x7e\xa0-\xff]/.test(user)) {
+    showCallResult('invalid', 'Not submitted: your name can only use Latin letters, digits and punctuation (it is sent as an HTTP header).');
+    callForm.elements.user.focus();
+    return;
+  }
+  const amountText = callForm.elements.amount.value;
+  const amount = Number(amountText);
+  if (amountText === '' || !Number.isFinite(amount)) {
+    showCallResult('invalid', 'Not submitted: enter the amount you call for the month.');
+    callForm.elements.amount.focus();
+    return;
+  }
+  const call = { scope: state.scope, period: callForm.elements.period.value, amount, note: callForm.elements.note.value.trim() };
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (user) headers['X-Salesops-User'] = user;
+  const button = $('call-submit');
+  button.disabled = true;
+  showCallResult('pending', 'Submitting…');
+  try {
+    let res;
+    try {
+      res = await fetch(API + '/forecast/calls', { method: 'POST', headers, body: JSON.stringify(call) });
+    } catch {
+      showCallResult('error', 'Not submitted: the server could not be reached.');
+      return;
+    }
+    let body = null;
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+    if (res.ok) {
+      showCallResult('ok', `Call of ${money(amount)} for ${call.period} submitted.`);
+      await loadForecast().catch(showError);
+      return;
+    }
+    const msg = body?.error?.message || `request failed (HTTP ${res.status})`;
+    showCallResult(res.status === 400 ? 'invalid' : 'error', `Not submitted: ${msg}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- backtests by team -------------------------------------------------------------
+
+async function loadTeamBacktests() {
+  const mine = ++teamSeq;
+  const section = $('team-backtests-section');
+  const body = $('team-backtests').tBodies[0];
+  if (state.scope !== 'org') {
+    section.hidden = true;
+    body.replaceChildren();
+    return;
+  }
+  section.hidden = false;
+  if (state.backtest === '0') {
+    body.replaceChildren(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: 'No backtest: set backtest months above 0.' })));
+    return;
+  }
+  const res = await api('/forecast/teams', { backtest: state.backtest });
+  if (mine !== teamSeq) return;
+  const teams = [...(res?.teams || [])].sort((a, b) => dims.label('team', a.team).localeCompare(dims.label('team', b.team)));
+  const rows = teams.flatMap((t) => (t.backtests || []).map((b, i) => {
+    const rec = b.method === t.recommended;
+    return el('tr', { dataset: { team: t.team, method: b.method, recommended: rec ? 'true' : 'false' }, class: i === 0 ? 'group-start' : null },
+      el('th', { scope: 'row', text: dims.label('team', t.team) }),
+      el('td', {},
+        methodName(b.method),
+        rec ? el('span', { class: 'recommended-badge', 'data-role': 'recommended', text: 'Recommended' }) : null),
+      el('td', { class: 'num', 'data-role': 'mape', text: fmtValue(num(b.mape), 'fraction') }),
+      el('td', { class: 'num', 'data-role': 'bias', text: signedFraction(b.bias) }),
+      el('td', { class: 'wrap', 'data-role': 'note', text: b.note || '' }));
+  }));
+  if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: 'No team below the organisation.' })));
+  body.replaceChildren(...rows);
 }
 
 function drawBacktests(fc) {
@@ -320,6 +457,7 @@ async function loadForecast() {
   if (mine !== fcSeq) return;
   drawForecast(fc || {});
   drawBacktests(fc || {});
+  fillCallMonths((fc && fc.months) || []);
 }
 
 // ---- waterfall --------------------------------------------------------------------
@@ -486,6 +624,7 @@ async function refresh() {
   setStatus('');
   await Promise.all([
     loadForecast().catch(showError),
+    loadTeamBacktests().catch(showError),
     loadFlow().catch(showError),
   ]);
 }
@@ -497,6 +636,7 @@ form.addEventListener('change', () => {
   writeState(state, defaults, true);
   setStatus('');
   loadForecast().catch(showError);
+  loadTeamBacktests().catch(showError);
 });
 flowForm.addEventListener('change', (e) => {
   // Only the control that changed: a blank from/to keeps following the data.
@@ -516,7 +656,17 @@ window.addEventListener('popstate', () => {
   flowForm.elements.team.value = state.team;
   setStatus('');
   loadForecast().catch(showError);
+  loadTeamBacktests().catch(showError);
   loadFlow().catch(showError);
 });
+callForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  submitCall();
+});
+try {
+  callForm.elements.user.value = localStorage.getItem(USER_KEY) || '';
+} catch {
+  // storage may be off
+}
 refresh().catch(showError);
 live(refresh);
