@@ -83,8 +83,13 @@ func TestWaterfallReconciles(t *testing.T) {
 		status := []string{"open", "won", "lost"}[rng.IntN(3)]
 		amount := 100 * (1 + rng.IntN(50))
 		deals = append(deals, fmt.Sprintf("('D%03d', 'R%d', 's', '%s', %d, '%s', '%s')", i, rng.IntN(3), status, amount, day(created), day(closeDay)))
+		used := map[int]bool{} // (deal, changed_at) is the file's key: one row per instant
 		for j := range rng.IntN(4) {
 			at := created + rng.IntN(closeDay-created+1)
+			if used[at] {
+				continue
+			}
+			used[at] = true
 			amt, cd := "NULL", "NULL"
 			if rng.IntN(2) == 0 {
 				amt = fmt.Sprint(100 * (1 + rng.IntN(50)))
@@ -111,6 +116,14 @@ func TestWaterfallReconciles(t *testing.T) {
 		w, err := ComputeWaterfall(context.Background(), st, from, to, teams)
 		if err != nil {
 			t.Fatal(err)
+		}
+		ref, err := referenceWaterfall(context.Background(), st, from, to, teams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref.From, ref.To = w.From, w.To
+		if *ref != *w {
+			t.Fatalf("window %s–%s: sql %+v, go reference %+v", from.Format("2006-01-02"), to.Format("2006-01-02"), *w, *ref)
 		}
 		deals := w.Start.Deals + w.Created.Deals + w.PulledIn.Deals - w.Won.Deals - w.Lost.Deals - w.SlippedOut.Deals
 		amount := w.Start.Amount + w.Created.Amount + w.PulledIn.Amount - w.Won.Amount - w.Lost.Amount - w.SlippedOut.Amount + w.AmountChange
