@@ -75,6 +75,16 @@ func openGoalsEnv(cmd *cobra.Command, ef *engineFlags) (*goalsEnv, error) {
 	return &goalsEnv{st: st, eng: eng, org: org}, nil
 }
 
+// stored reads the stored goals and objectives.
+func (g *goalsEnv) stored(cmd *cobra.Command) ([]*goals.Goal, []*goals.Objective, error) {
+	list, err := goals.Stored(cmd.Context(), g.st)
+	if err != nil {
+		return nil, nil, err
+	}
+	objectives, err := goals.StoredObjectives(cmd.Context(), g.st)
+	return list, objectives, err
+}
+
 func (g *goalsEnv) readFile(path string) (*goals.File, error) {
 	f, err := goals.ReadFile(path)
 	if err != nil {
@@ -177,13 +187,9 @@ shown as a revenue goal for that rep.`,
   salesops goals status --at 2026-11-15 --seasonal --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			when := time.Now().UTC()
-			if at != "" {
-				t, err := time.Parse("2006-01-02", at)
-				if err != nil {
-					return &usageError{cmd: "goals status", err: fmt.Errorf("--at %q: want YYYY-MM-DD", at)}
-				}
-				when = t.AddDate(0, 0, 1) // the end of that day
+			when, err := endOfDay("goals status", at)
+			if err != nil {
+				return err
 			}
 			env, err := openGoalsEnv(cmd, &ef)
 			if err != nil {
@@ -392,13 +398,8 @@ letter.`,
 					return goalsFileError(err)
 				}
 				list, objectives = f.Goals, f.Objectives
-			} else {
-				if list, err = goals.Stored(cmd.Context(), env.st); err != nil {
-					return err
-				}
-				if objectives, err = goals.StoredObjectives(cmd.Context(), env.st); err != nil {
-					return err
-				}
+			} else if list, objectives, err = env.stored(cmd); err != nil {
+				return err
 			}
 			tr := &goals.Tracker{Eng: env.eng}
 			var checks []goals.SmartCheck
@@ -469,11 +470,7 @@ quota. It exits 1 when there is a finding.`,
 				return err
 			}
 			defer env.st.Close()
-			list, err := goals.Stored(cmd.Context(), env.st)
-			if err != nil {
-				return err
-			}
-			objectives, err := goals.StoredObjectives(cmd.Context(), env.st)
+			list, objectives, err := env.stored(cmd)
 			if err != nil {
 				return err
 			}
@@ -682,4 +679,16 @@ func writeIndentedJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// endOfDay reads an --at date as the end of that day; blank means now.
+func endOfDay(cmdName, at string) (time.Time, error) {
+	if at == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := time.Parse("2006-01-02", at)
+	if err != nil {
+		return time.Time{}, &usageError{cmd: cmdName, err: fmt.Errorf("--at %q: want YYYY-MM-DD", at)}
+	}
+	return t.AddDate(0, 0, 1), nil
 }

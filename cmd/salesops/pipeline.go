@@ -49,13 +49,9 @@ percentile of the time deals spend in that stage, largest first, with owner and 
 		Example: "  salesops pipeline " + use + "\n  salesops pipeline " + use + " --team T002 --at 2026-09-30",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			when := time.Now().UTC()
-			if at != "" {
-				t, err := time.Parse("2006-01-02", at)
-				if err != nil {
-					return &usageError{cmd: "pipeline " + use, err: fmt.Errorf("--at %q: want YYYY-MM-DD", at)}
-				}
-				when = t.AddDate(0, 0, 1)
+			when, err := endOfDay("pipeline "+use, at)
+			if err != nil {
+				return err
 			}
 			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
 			if err != nil {
