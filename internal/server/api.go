@@ -59,6 +59,16 @@ func parseDate(q url.Values, name string) (time.Time, error) {
 	return t, nil
 }
 
+// parseDates reads the from and to parameters; a missing one is zero.
+func parseDates(q url.Values) (time.Time, time.Time, error) {
+	from, err := parseDate(q, "from")
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	to, err := parseDate(q, "to")
+	return from, to, err
+}
+
 // dimFilters reads one parameter per dimension (repeated or comma-separated).
 func dimFilters(q url.Values) map[string][]string {
 	f := map[string][]string{}
@@ -370,11 +380,7 @@ func (s *Server) handleFunnel(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(q, "from", "to"); err != nil {
 		return err
 	}
-	from, err := parseDate(q, "from")
-	if err != nil {
-		return err
-	}
-	to, err := parseDate(q, "to")
+	from, to, err := parseDates(q)
 	if err != nil {
 		return err
 	}
@@ -585,11 +591,7 @@ func (s *Server) handleWaterfall(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(q, "from", "to"); err != nil {
 		return err
 	}
-	from, err := parseDate(q, "from")
-	if err != nil {
-		return err
-	}
-	to, err := parseDate(q, "to")
+	from, to, err := parseDates(q)
 	if err != nil {
 		return err
 	}
