@@ -22,6 +22,7 @@ func newForecastCmd() *cobra.Command {
 		scope    string
 		format   string
 		byTeam   []string
+		methods  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "forecast [--months 3] [--backtest 6]",
@@ -34,6 +35,12 @@ func newForecastCmd() *cobra.Command {
   time_series        exponential smoothing on monthly revenue (simple, Holt or
                      Holt-Winters, whichever fits best by AICc) with 80% and 95%
                      prediction intervals
+  historical_conversion
+                     the pipeline open at the month's start, stage by stage, at
+                     the share of such pipeline won 0, 1, 2… months later over
+                     the last 12 month starts, plus pipeline still to be created
+                     at the recent creation rate and the share of new pipeline
+                     won by month (amount-weighted rates)
 
 with the forecast categories rolled up (commit; commit + best case; commit +
 best case + pipeline) of the deals due in each month,
@@ -46,7 +53,8 @@ probabilities as they stood at each month's start); without that file it is not
 backtested, since today's values would flatter it.`,
 		Example: `  salesops forecast
   salesops forecast --months 6 --backtest 12 --scope team:T002
-  salesops forecast --at 2026-07-01 --format json`,
+  salesops forecast --at 2026-07-01 --format json
+  salesops forecast --method historical_conversion,time_series --backtest 12`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := ef.engineConfig()
@@ -70,6 +78,9 @@ backtested, since today's values would flatter it.`,
 			} else if _, hi, err := eng.Extent(cmd.Context()); err == nil && !hi.IsZero() && hi.Before(now) {
 				now = hi // forecast from the end of the data, not from an empty today
 			}
+			if err := forecast.CheckMethods(methods); err != nil {
+				return &usageError{cmd: "forecast", err: fmt.Errorf("--method: %w", err)}
+			}
 			filters := map[string][]string{}
 			if kind, id, ok := strings.Cut(scope, ":"); ok && (kind == "team" || kind == "rep") {
 				filters[kind] = []string{id}
@@ -78,7 +89,7 @@ backtested, since today's values would flatter it.`,
 			}
 			out := cmd.OutOrStdout()
 			if len(byTeam) > 0 {
-				records, err := forecast.ByTeam(cmd.Context(), eng, forecast.Options{Store: st, Now: now, Backtest: max(backtest, 1)}, byTeam)
+				records, err := forecast.ByTeam(cmd.Context(), eng, forecast.Options{Store: st, Now: now, Backtest: max(backtest, 1), Methods: methods}, byTeam)
 				if err != nil {
 					return err
 				}
@@ -98,7 +109,7 @@ backtested, since today's values would flatter it.`,
 				}
 				return tw.Flush()
 			}
-			rep, err := forecast.Run(cmd.Context(), eng, forecast.Options{Store: st, Now: now, Months: months, Backtest: backtest, Filters: filters})
+			rep, err := forecast.Run(cmd.Context(), eng, forecast.Options{Store: st, Now: now, Months: months, Backtest: backtest, Filters: filters, Methods: methods})
 			if err != nil {
 				return err
 			}
@@ -184,6 +195,7 @@ backtested, since today's values would flatter it.`,
 	cmd.Flags().StringVar(&scope, "scope", "org", "org, team:ID or rep:ID")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
 	cmd.Flags().StringSliceVar(&byTeam, "backtest-teams", nil, "instead, each method's backtest for each of these teams, e.g. T002,T003")
+	cmd.Flags().StringSliceVar(&methods, "method", nil, "only these methods, comma-separated: weighted_pipeline, time_series, historical_conversion (default all)")
 	cmd.AddCommand(newForecastCallCmd(), newForecastCallsCmd())
 	return cmd
 }

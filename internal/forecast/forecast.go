@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/salesops/salesops/internal/forecast/ets"
@@ -97,6 +99,7 @@ type Options struct {
 	Months   int                 // months to forecast, starting with the current one
 	Backtest int                 // past months to backtest
 	Filters  map[string][]string // the scope: team or rep
+	Methods  []string            // the methods to report (see Methods); all when empty
 }
 
 // Run forecasts won revenue for the current and coming months.
@@ -112,7 +115,21 @@ type Options struct {
 // Holt-Winters by AICc) on monthly revenue up to the month before, with 80%
 // and 95% prediction intervals. Backtested by fitting on the months before each
 // past month only.
+//
+// historical_conversion: the pipeline open at the month's start, stage by
+// stage, times the share of the amount that such pipeline (open at one of the
+// last 12 month starts, in that stage) went on to win 0, 1, 2… months later —
+// a stage-to-win rate and a time-to-close distribution in one number — plus
+// the pipeline not yet created: the last 3 months' creation rate times the
+// share of a month's new pipeline won 0, 1, 2… months later. Rates are
+// amount-weighted, so large slow deals are not judged by small fast ones, and
+// pooled only over outcomes already known at the forecast date, so the
+// backtest never sees the future (amounts and stages as recorded then, from
+// opportunity_history and opportunity_stages).
 func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
+	if err := CheckMethods(o.Methods); err != nil {
+		return nil, err
+	}
 	if o.Months <= 0 {
 		o.Months = 3
 	}
@@ -214,16 +231,42 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 	}
 	rep.Forecasts = append(rep.Forecasts, tf)
 
+	// The deals with their recorded history, for the methods that need the
+	// pipeline as it stood at past dates.
+	var deals []*pitDeal
+	recorded := false
+	if o.Store != nil {
+		if deals, recorded, err = loadPointInTime(ctx, o.Store, o.Filters); err != nil {
+			return nil, err
+		}
+	}
+	var fl *flow
+	if o.Store != nil {
+		var months []time.Time
+		for m := first; !m.After(end); m = m.AddDate(0, 1, 0) {
+			months = append(months, m)
+		}
+		fl = buildFlow(deals, months, len(rep.Months))
+		cf := MethodForecast{Method: HistoricalConversion, Detail: fmt.Sprintf("pipeline open at the month's start, stage by stage, at the rate such pipeline was won "+
+			"0, 1, 2… months on over the last %d month starts; plus pipeline still to be created, at the last %d months' creation rate and the rate new pipeline was won by month",
+			conversionLookback, creationLookback)}
+		t := len(history)
+		for j, label := range rep.Months {
+			p := Point{Period: label}
+			if v, ok := fl.conversionForecast(t, j); ok {
+				p.Value = ptr(v)
+			}
+			cf.Points = append(cf.Points, p)
+		}
+		rep.Forecasts = append(rep.Forecasts, cf)
+	}
+
 	// Backtests over the last months before now that have history.
 	n := min(o.Backtest, len(history))
 	if n > 0 {
 		wb := Backtest{Method: WeightedPipeline, Points: []BacktestPoint{},
 			Note: "not backtested: no opportunity_history.csv, so close dates and probabilities as they stood are unknown"}
 		if o.Store != nil {
-			deals, recorded, err := loadPointInTime(ctx, o.Store, o.Filters)
-			if err != nil {
-				return nil, err
-			}
 			if recorded {
 				wb.Note = ""
 				m := cur.AddDate(0, -n, 0)
@@ -243,6 +286,18 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 			tb.Points = append(tb.Points, backtestPoint(histLabels[i], f, history[i]))
 		}
 		rep.Backtests = []Backtest{wb, score(tb)}
+		if fl != nil {
+			cb := Backtest{Method: HistoricalConversion}
+			for i := len(history) - n; i < len(history); i++ {
+				var f *float64
+				if v, ok := fl.conversionForecast(i, 0); ok {
+					f = ptr(v)
+				}
+				cb.Points = append(cb.Points, backtestPoint(histLabels[i], f, history[i]))
+			}
+			rep.Backtests = append(rep.Backtests, score(cb))
+		}
+		rep.Backtests = keepMethods(rep.Backtests, o.Methods, func(b Backtest) string { return b.Method })
 		best := math.Inf(1)
 		for _, b := range rep.Backtests {
 			if b.MAPE != nil && *b.MAPE < best {
@@ -292,7 +347,35 @@ func Run(ctx context.Context, eng *kpi.Engine, o Options) (*Report, error) {
 		}
 		rep.Coverage = append(rep.Coverage, *c)
 	}
+	rep.Forecasts = keepMethods(rep.Forecasts, o.Methods, func(f MethodForecast) string { return f.Method })
 	return rep, nil
+}
+
+// Methods lists the forecast methods in the order reports show them.
+var Methods = []string{WeightedPipeline, TimeSeries, HistoricalConversion}
+
+// CheckMethods reports the first name that is not a forecast method.
+func CheckMethods(names []string) error {
+	for _, n := range names {
+		if !slices.Contains(Methods, n) {
+			return fmt.Errorf("unknown forecast method %q: want one of %s", n, strings.Join(Methods, ", "))
+		}
+	}
+	return nil
+}
+
+// keepMethods keeps the items of the named methods, or all when none is named.
+func keepMethods[T any](items []T, names []string, method func(T) string) []T {
+	if len(names) == 0 {
+		return items
+	}
+	var kept []T
+	for _, it := range items {
+		if slices.Contains(names, method(it)) {
+			kept = append(kept, it)
+		}
+	}
+	return kept
 }
 
 func backtestPoint(label string, f *float64, actual float64) BacktestPoint {

@@ -16,6 +16,12 @@ type pitDeal struct {
 	won             bool
 	amount          float64
 	history         []pitChange
+	stages          []pitStage // from opportunity_stages, in entry order
+}
+
+type pitStage struct {
+	at    time.Time
+	stage string
 }
 
 type pitChange struct {
@@ -32,6 +38,10 @@ FROM opportunities o
 LEFT JOIN reps r ON r.rep_id = o.owner_rep_id
 LEFT JOIN opportunity_history h ON h.opportunity_id = o.opportunity_id
 ORDER BY o.opportunity_id, h.changed_at`
+
+const stageEntriesSQL = `
+SELECT opportunity_id, lower(stage), entered_at FROM opportunity_stages
+ORDER BY opportunity_id, entered_at, lower(stage)`
 
 // loadPointInTime reads the deals in scope with their history, and reports
 // whether any deal has a history at all.
@@ -53,6 +63,7 @@ func loadPointInTime(ctx context.Context, st store.Store, filters map[string][]s
 	}
 	defer rows.Close()
 	var deals []*pitDeal
+	byID := map[string]*pitDeal{}
 	var cur *pitDeal
 	var curID string
 	keep, any := false, false
@@ -74,6 +85,7 @@ func loadPointInTime(ctx context.Context, st store.Store, filters map[string][]s
 			keep = (teams == nil || teams[team]) && (owner == "" || owner == rep)
 			if keep {
 				deals = append(deals, cur)
+				byID[id] = cur
 			}
 		}
 		if changedAt != nil && keep {
@@ -81,7 +93,66 @@ func loadPointInTime(ctx context.Context, st store.Store, filters map[string][]s
 			any = true
 		}
 	}
-	return deals, any, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("deal history: %w", err)
+	}
+	rows.Close()
+	srows, err := st.Query(ctx, stageEntriesSQL)
+	if err != nil {
+		return nil, false, fmt.Errorf("stage history: %w", err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var id, stage string
+		var at time.Time
+		if err := srows.Scan(&id, &stage, &at); err != nil {
+			return nil, false, fmt.Errorf("stage history: %w", err)
+		}
+		if d := byID[id]; d != nil {
+			d.stages = append(d.stages, pitStage{at, stage})
+		}
+	}
+	return deals, any, srows.Err()
+}
+
+// amountAt is the deal's amount as recorded before t: the last recorded
+// revision before t, else the first one on record (the amount it was created
+// with), else today's amount when the deal has no amount history.
+func (d *pitDeal) amountAt(t time.Time) float64 {
+	var first *float64
+	amount := (*float64)(nil)
+	for _, c := range d.history {
+		if c.amount == nil {
+			continue
+		}
+		if first == nil {
+			first = c.amount
+		}
+		if !c.at.Before(t) {
+			break
+		}
+		amount = c.amount
+	}
+	switch {
+	case amount != nil:
+		return *amount
+	case first != nil:
+		return *first
+	}
+	return d.amount
+}
+
+// stageAt is the stage the deal had entered last before t, or "" when the
+// stage history says nothing about that time.
+func (d *pitDeal) stageAt(t time.Time) string {
+	stage := ""
+	for _, e := range d.stages {
+		if !e.at.Before(t) {
+			break
+		}
+		stage = e.stage
+	}
+	return stage
 }
 
 // weightedAsOf is the weighted pipeline due in [m, next) as it stood at m:

@@ -541,10 +541,16 @@ func (s *Server) handleStages(w http.ResponseWriter, r *http.Request) error {
 // handleForecast serves the revenue forecast of every method with its backtest.
 func (s *Server) handleForecast(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := checkParams(q, "months", "backtest", "at", "scope"); err != nil {
+	if err := checkParams(q, "months", "backtest", "at", "scope", "method"); err != nil {
 		return err
 	}
 	o := forecast.Options{Store: s.st, Months: 3, Backtest: 6, Filters: map[string][]string{}}
+	if v := q.Get("method"); v != "" {
+		o.Methods = strings.Split(v, ",")
+		if err := forecast.CheckMethods(o.Methods); err != nil {
+			return badRequest("method", err.Error())
+		}
+	}
 	for name, dst := range map[string]*int{"months": &o.Months, "backtest": &o.Backtest} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
