@@ -5,7 +5,9 @@
 // The recurrences are the component form of Hyndman & Athanasopoulos,
 // "Forecasting: Principles and Practice" (FPP, 2nd ed. §7.1–7.3, 3rd ed.
 // §8.1–8.3), with Beta playing the role of their β* (the trend smoothing
-// parameter of the method form, not the state-space β = αβ*).
+// parameter of the method form, not the state-space β = αβ*). FitFrom runs
+// them from given initial states; the tests replay FPP 3rd ed. Tables
+// 8.1–8.4 through it.
 //
 // Errors are treated as additive throughout: parameters minimise the sum of
 // squared one-step errors, which is the Gaussian likelihood of the ETS(A,·,·)
@@ -83,22 +85,23 @@ const minNoSeason = 3
 // initial state.
 const initWindow = 10
 
-func validate(y []float64, alpha, beta, gamma float64, trend bool, season Seasonality, period int, checkParams bool) error {
+// checkForm rejects an unknown seasonality and a seasonal period below 2.
+func checkForm(season Seasonality, period int) error {
 	switch season {
 	case NoSeason:
-		if len(y) < minNoSeason {
-			return fmt.Errorf("%w: %d observations, need at least %d", ErrTooShort, len(y), minNoSeason)
-		}
 	case Additive, Multiplicative:
 		if period < 2 {
 			return fmt.Errorf("%w: seasonal period %d, need at least 2", ErrBadArgument, period)
 		}
-		if len(y) < 2*period {
-			return fmt.Errorf("%w: %d observations, need two full seasons (%d)", ErrTooShort, len(y), 2*period)
-		}
 	default:
 		return fmt.Errorf("%w: unknown seasonality %d", ErrBadArgument, int(season))
 	}
+	return nil
+}
+
+// checkValues rejects NaN/Inf observations, and non-positive ones with
+// multiplicative seasonality.
+func checkValues(y []float64, season Seasonality) error {
 	for i, v := range y {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("%w: index %d", ErrNonFinite, i)
@@ -107,11 +110,36 @@ func validate(y []float64, alpha, beta, gamma float64, trend bool, season Season
 			return fmt.Errorf("%w: y[%d] = %g", ErrNonPositive, i, v)
 		}
 	}
-	if checkParams {
-		in01 := func(v float64) bool { return v >= 0 && v <= 1 }
-		if !in01(alpha) || (trend && !in01(beta)) || (season != NoSeason && !in01(gamma)) {
-			return fmt.Errorf("%w: smoothing parameters must lie in [0,1] (alpha=%g beta=%g gamma=%g)", ErrBadArgument, alpha, beta, gamma)
-		}
+	return nil
+}
+
+// checkParams rejects smoothing parameters outside [0,1]; beta is only
+// checked with a trend and gamma only with a season.
+func checkParams(alpha, beta, gamma float64, trend bool, season Seasonality) error {
+	in01 := func(v float64) bool { return v >= 0 && v <= 1 }
+	if !in01(alpha) || (trend && !in01(beta)) || (season != NoSeason && !in01(gamma)) {
+		return fmt.Errorf("%w: smoothing parameters must lie in [0,1] (alpha=%g beta=%g gamma=%g)", ErrBadArgument, alpha, beta, gamma)
+	}
+	return nil
+}
+
+// validate checks the arguments of Fit and FitWith, including the history
+// length that deriving the initial states needs.
+func validate(y []float64, alpha, beta, gamma float64, trend bool, season Seasonality, period int, wantParams bool) error {
+	if err := checkForm(season, period); err != nil {
+		return err
+	}
+	if season == NoSeason && len(y) < minNoSeason {
+		return fmt.Errorf("%w: %d observations, need at least %d", ErrTooShort, len(y), minNoSeason)
+	}
+	if season != NoSeason && len(y) < 2*period {
+		return fmt.Errorf("%w: %d observations, need two full seasons (%d)", ErrTooShort, len(y), 2*period)
+	}
+	if err := checkValues(y, season); err != nil {
+		return err
+	}
+	if wantParams {
+		return checkParams(alpha, beta, gamma, trend, season)
 	}
 	return nil
 }
@@ -316,14 +344,84 @@ func run(y []float64, alpha, beta, gamma float64, s spec, st initState, fitted [
 
 // FitWith runs the model with the given smoothing parameters and no
 // optimisation, so results can be compared with worked examples that publish
-// their parameters. Initial states are derived as described on Fit. Beta is
-// ignored without a trend and Gamma without a season.
+// their parameters. Initial states are derived as described on Fit; FitFrom
+// takes them as arguments instead. Beta is ignored without a trend and Gamma
+// without a season.
 func FitWith(y []float64, alpha, beta, gamma float64, trend bool, season Seasonality, period int) (*Model, error) {
 	if err := validate(y, alpha, beta, gamma, trend, season, period, true); err != nil {
 		return nil, err
 	}
 	s := newSpec(trend, season, period)
 	return build(y, alpha, beta, gamma, s, initialStates(y, s))
+}
+
+// Init is a model's state before its first observation: time 0 in FPP's
+// notation, where the observations are y_1..y_T.
+//
+// Seasonals holds s_{1-m}..s_0 oldest first, so Seasonals[j] is the seasonal
+// state of the season of y[j] (j < m): Seasonals[0] is the one the first
+// observation uses. This is the order in which FPP's worked tables list them,
+// one row per season before the first observation. R's forecast::ets and
+// hw print their initial seasonal states the other way round, most recent
+// (s_0) first, so their "s =" line must be reversed to be used here.
+// Seasonal states are offsets with Additive and factors with Multiplicative.
+type Init struct {
+	Level, Slope float64
+	Seasonals    []float64
+}
+
+// FitFrom runs the recurrences from the given initial states with the given
+// smoothing parameters, without estimating anything, so that a published
+// worked example can be replayed from its published parameters and states, or
+// a model continued from states it ended with.
+//
+// The parameters are as for FitWith, Beta being FPP's β* (the slope smoothing
+// parameter of the component form, not the state-space β = αβ*). Init.Slope
+// must be 0 without a trend; Init.Seasonals must be empty without a season and
+// hold exactly period values with one, all positive with Multiplicative. The
+// first observation is y[0]; unlike Fit and FitWith, FitFrom needs no minimum
+// history beyond one observation, because it derives no initial states.
+//
+// The returned model is built as Fit's is: its Level, Slope and Seasonals are
+// the states after y[len(y)-1], and Sigma2 divides the SSE by the same degrees
+// of freedom, as if the given parameters and states had been estimated.
+func FitFrom(y []float64, alpha, beta, gamma float64, init Init, trend bool, season Seasonality, period int) (*Model, error) {
+	if err := checkForm(season, period); err != nil {
+		return nil, err
+	}
+	if len(y) == 0 {
+		return nil, fmt.Errorf("%w: no observations", ErrTooShort)
+	}
+	if err := checkValues(y, season); err != nil {
+		return nil, err
+	}
+	if err := checkParams(alpha, beta, gamma, trend, season); err != nil {
+		return nil, err
+	}
+	if math.IsNaN(init.Level) || math.IsInf(init.Level, 0) || math.IsNaN(init.Slope) || math.IsInf(init.Slope, 0) {
+		return nil, fmt.Errorf("%w: initial level %g, slope %g", ErrNonFinite, init.Level, init.Slope)
+	}
+	if !trend && init.Slope != 0 {
+		return nil, fmt.Errorf("%w: initial slope %g given for a model without trend", ErrBadArgument, init.Slope)
+	}
+	if season == NoSeason {
+		if len(init.Seasonals) != 0 {
+			return nil, fmt.Errorf("%w: %d initial seasonal states given for a model without season", ErrBadArgument, len(init.Seasonals))
+		}
+	} else if len(init.Seasonals) != period {
+		return nil, fmt.Errorf("%w: %d initial seasonal states for period %d, need exactly %d (oldest first)", ErrBadArgument, len(init.Seasonals), period, period)
+	}
+	for j, v := range init.Seasonals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%w: initial seasonal state %d", ErrNonFinite, j)
+		}
+		if season == Multiplicative && v <= 0 {
+			return nil, fmt.Errorf("%w: initial seasonal factor %d = %g", ErrNonPositive, j, v)
+		}
+	}
+	// run copies the seasonal states, so the caller's slice is not modified.
+	st := initState{level: init.Level, slope: init.Slope, seasonals: init.Seasonals}
+	return build(y, alpha, beta, gamma, newSpec(trend, season, period), st)
 }
 
 func newSpec(trend bool, season Seasonality, period int) spec {

@@ -11,11 +11,8 @@ import (
 	"testing"
 )
 
-// Published figures: I looked for a worked Holt-Winters table with published
-// fitted values at given parameters (FPP 2nd ed. §7.3 Tables 7.3/7.4 on
-// austourists; Makridakis, Wheelwright & Hyndman ch. 4) but could not obtain
-// the table values from a source I could verify, so no test here compares
-// with published numbers. Instead the recurrences are checked against
+// Published figures are compared in fpp_test.go (FPP 3rd ed. Tables 8.1–8.4,
+// replayed through FitFrom). Here the recurrences are checked against
 // arithmetic done by hand (in the comments) and against an independent
 // implementation written in a different algebraic form (the error-correction
 // form of FPP §7.5 / §8.5) below.
