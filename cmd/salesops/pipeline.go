@@ -111,6 +111,7 @@ func newPipelineWaterfallCmd() *cobra.Command {
 	var (
 		from, to string
 		team     string
+		rep      string
 		format   string
 	)
 	cmd := &cobra.Command{
@@ -124,7 +125,8 @@ at its end — exactly, in deals and amount. Close dates and amounts as they sto
 at each moment come from opportunity_history.csv; without it, today's values stand
 for every moment.`,
 		Example: `  salesops pipeline waterfall --from 2026-07-01 --to 2026-09-30
-  salesops pipeline waterfall --from 2026-07-01 --to 2026-09-30 --team T002 --format json`,
+  salesops pipeline waterfall --from 2026-07-01 --to 2026-09-30 --team T002 --format json
+  salesops pipeline waterfall --from 2026-07-01 --to 2026-09-30 --rep R0042`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a, err1 := time.Parse("2006-01-02", from)
@@ -143,7 +145,7 @@ for every moment.`,
 					return err
 				}
 			}
-			w, err := pipeline.ComputeWaterfall(cmd.Context(), st, a, b.AddDate(0, 0, 1), teams)
+			w, err := pipeline.ComputeWaterfall(cmd.Context(), st, a, b.AddDate(0, 0, 1), pipeline.Scope{Teams: teams, Rep: rep})
 			if err != nil {
 				return err
 			}
@@ -176,6 +178,7 @@ for every moment.`,
 	cmd.Flags().StringVar(&from, "from", "", "first day of the window (required)")
 	cmd.Flags().StringVar(&to, "to", "", "last day of the window, inclusive (required)")
 	cmd.Flags().StringVar(&team, "team", "", "deals owned in this team's subtree")
+	cmd.Flags().StringVar(&rep, "rep", "", "deals owned by this rep")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table or json")
 	return cmd
 }

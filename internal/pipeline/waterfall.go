@@ -39,24 +39,35 @@ type Waterfall struct {
 //go:embed waterfall.sql
 var waterfallSQL string
 
-// ComputeWaterfall builds the waterfall of [from, to) for deals owned in teams
-// (all when nil), from deals and their amount/close-date history, in one query.
-func ComputeWaterfall(ctx context.Context, st store.Store, from, to time.Time, teams map[string]bool) (*Waterfall, error) {
+// Scope narrows a waterfall to the deals of some owners.
+type Scope struct {
+	Teams map[string]bool // owners in these teams; nil for every team
+	Rep   string          // one owner; "" for every rep
+}
+
+// ComputeWaterfall builds the waterfall of [from, to) for the deals in scope,
+// from deals and their amount/close-date history, in one query.
+func ComputeWaterfall(ctx context.Context, st store.Store, from, to time.Time, scope Scope) (*Waterfall, error) {
 	if !from.Before(to) {
 		return nil, fmt.Errorf("waterfall: the window ends (%s) before it starts (%s)", to.Format("2006-01-02"), from.Format("2006-01-02"))
 	}
 	args := []any{from, to}
-	filter := ""
-	if teams != nil {
-		filter = "WHERE FALSE"
-		if len(teams) > 0 {
-			ph := make([]string, 0, len(teams))
-			for t := range teams {
-				ph = append(ph, "?")
-				args = append(args, t)
-			}
-			filter = "WHERE r.team_id IN (" + strings.Join(ph, ", ") + ")"
+	var conds []string
+	if scope.Teams != nil {
+		ph := []string{"NULL"} // an empty subtree matches nothing
+		for t := range scope.Teams {
+			ph = append(ph, "?")
+			args = append(args, t)
 		}
+		conds = append(conds, "r.team_id IN ("+strings.Join(ph, ", ")+")")
+	}
+	if scope.Rep != "" {
+		conds = append(conds, "o.owner_rep_id = ?")
+		args = append(args, scope.Rep)
+	}
+	filter := ""
+	if len(conds) > 0 {
+		filter = "WHERE " + strings.Join(conds, " AND ")
 	}
 	rows, err := st.Query(ctx, fmt.Sprintf(waterfallSQL, filter), args...)
 	if err != nil {

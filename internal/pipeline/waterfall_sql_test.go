@@ -50,7 +50,7 @@ func TestWaterfallMatchesSQL(t *testing.T) {
 	for _, w := range [][2]string{{"2026-07-01", "2026-10-01"}, {"2025-04-01", "2025-07-01"}, {"2026-01-15", "2026-02-20"}} {
 		from, _ := time.Parse("2006-01-02", w[0])
 		to, _ := time.Parse("2006-01-02", w[1])
-		got, err := ComputeWaterfall(ctx, st, from, to, nil)
+		got, err := ComputeWaterfall(ctx, st, from, to, Scope{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func BenchmarkWaterfall(b *testing.B) {
 	from, to := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	b.Run("sql", func(b *testing.B) {
 		for range b.N {
-			if _, err := ComputeWaterfall(ctx, st, from, to, nil); err != nil {
+			if _, err := ComputeWaterfall(ctx, st, from, to, Scope{}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -47,7 +47,7 @@ func TestWaterfall(t *testing.T) {
 			('3', 'C', '2026-03-10', 300, '2026-09-30', NULL, NULL, NULL),
 			('4', 'C', '2026-05-05', NULL, '2026-06-15', NULL, NULL, NULL)`)
 	from, to := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
-	w, err := ComputeWaterfall(context.Background(), st, from, to, nil)
+	w, err := ComputeWaterfall(context.Background(), st, from, to, Scope{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestWaterfall(t *testing.T) {
 	if *w != want {
 		t.Errorf("waterfall\n%+v\nwant\n%+v", *w, want)
 	}
-	if _, err := ComputeWaterfall(context.Background(), st, to, from, nil); err == nil {
+	if _, err := ComputeWaterfall(context.Background(), st, to, from, Scope{}); err == nil {
 		t.Error("a window that ends before it starts was accepted")
 	}
 }
@@ -113,7 +113,7 @@ func TestWaterfallReconciles(t *testing.T) {
 		if k%3 == 0 {
 			teams = map[string]bool{"T1": true}
 		}
-		w, err := ComputeWaterfall(context.Background(), st, from, to, teams)
+		w, err := ComputeWaterfall(context.Background(), st, from, to, Scope{Teams: teams})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,6 +130,24 @@ func TestWaterfallReconciles(t *testing.T) {
 		// Amounts are whole hundreds, so float sums are exact.
 		if deals != w.End.Deals || amount != w.End.Amount {
 			t.Fatalf("window %s–%s: flows give %d deals / %v, end is %d / %v\n%+v", from.Format("2006-01-02"), to.Format("2006-01-02"), deals, amount, w.End.Deals, w.End.Amount, w)
+		}
+		// Rep by rep, the waterfalls add up to the scope's, line by line.
+		var sum Waterfall
+		for _, rep := range []string{"R0", "R1", "R2"} {
+			r, err := ComputeWaterfall(context.Background(), st, from, to, Scope{Teams: teams, Rep: rep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range [][2]*Flow{{&sum.Start, &r.Start}, {&sum.Created, &r.Created}, {&sum.PulledIn, &r.PulledIn}, {&sum.Won, &r.Won},
+				{&sum.Lost, &r.Lost}, {&sum.SlippedOut, &r.SlippedOut}, {&sum.End, &r.End}} {
+				l[0].Deals += l[1].Deals
+				l[0].Amount += l[1].Amount
+			}
+			sum.AmountChange += r.AmountChange
+		}
+		sum.From, sum.To = w.From, w.To
+		if sum != *w {
+			t.Fatalf("window %s–%s: reps add up to %+v, scope is %+v", from.Format("2006-01-02"), to.Format("2006-01-02"), sum, *w)
 		}
 	}
 }

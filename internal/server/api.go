@@ -594,7 +594,7 @@ func (s *Server) handleForecast(w http.ResponseWriter, r *http.Request) error {
 // handleWaterfall serves the pipeline waterfall of a window.
 func (s *Server) handleWaterfall(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := checkParams(q, "from", "to"); err != nil {
+	if err := checkParams(q, "from", "to", "team", "rep"); err != nil {
 		return err
 	}
 	from, to, err := parseDates(q)
@@ -614,7 +614,7 @@ func (s *Server) handleWaterfall(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.cached(w, cacheKey("pipeline/waterfall", q), func() (*response, error) {
-		wf, err := pipeline.ComputeWaterfall(r.Context(), s.st, from, to.AddDate(0, 0, 1), teams)
+		wf, err := pipeline.ComputeWaterfall(r.Context(), s.st, from, to.AddDate(0, 0, 1), pipeline.Scope{Teams: teams, Rep: q.Get("rep")})
 		if err != nil {
 			return nil, err
 		}
