@@ -36,15 +36,15 @@ type Driver struct {
 
 // Segment is one value of a dimension in both periods.
 type Segment struct {
-	Value        string   `json:"value"`
-	Name         string   `json:"name,omitempty"` // the team's or rep's name
-	Old          *float64 `json:"old"`            // the KPI in the segment
-	New          *float64 `json:"new"`
-	Contribution *float64 `json:"contribution"`   // its part of the overall change; segments sum to it
-	Mix          *float64 `json:"mix,omitempty"`  // ratio KPIs: from its share of the denominator moving
-	Rate         *float64 `json:"rate,omitempty"` // ratio KPIs: from its own ratio moving
-	ShareOld     *float64 `json:"share_old,omitempty"`
-	ShareNew     *float64 `json:"share_new,omitempty"`
+	Value        string    `json:"value"`
+	Name         string    `json:"name,omitempty"` // the team's or rep's name
+	Old          *float64  `json:"old"`            // the KPI in the segment
+	New          *float64  `json:"new"`
+	Contribution *float64  `json:"contribution"`   // its part of the overall change; segments sum to it
+	Mix          *float64  `json:"mix,omitempty"`  // ratio KPIs: from its share of the denominator moving
+	Rate         *float64  `json:"rate,omitempty"` // ratio KPIs: from its own ratio moving
+	ShareOld     *float64  `json:"share_old,omitempty"`
+	ShareNew     *float64  `json:"share_new,omitempty"`
 	Drivers      []float64 `json:"drivers,omitempty"` // additive KPIs with a driver tree: its contribution split by driver
 }
 
