@@ -99,6 +99,7 @@ func (s *Server) routes(mux *http.ServeMux, pages http.Handler) {
 	mux.Handle("GET /api/v1/pipeline/stages", s.api(s.handleStages))
 	mux.Handle("GET /api/v1/pipeline/waterfall", s.api(s.handleWaterfall))
 	mux.Handle("GET /api/v1/forecast", s.api(s.handleForecast))
+	mux.Handle("GET /api/v1/explain", s.api(s.handleExplain))
 	mux.Handle("GET /api/v1/forecast/calls", s.api(s.handleCalls))
 	mux.Handle("GET /api/v1/forecast/teams", s.api(s.handleTeamBacktests))
 	mux.Handle("POST /api/v1/forecast/calls", s.api(s.handleCalls))

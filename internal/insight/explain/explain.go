@@ -83,6 +83,12 @@ type Report struct {
 	Notes      []string            `json:"notes"`
 }
 
+// ParamError is a problem with one of the options, named as the command
+// line and the API name it.
+type ParamError struct{ Param, Msg string }
+
+func (e *ParamError) Error() string { return e.Param + ": " + e.Msg }
+
 // Run explains how a KPI moved from one period to another. The numbers come
 // from the KPI engine; st, when set, names teams and reps and reads the stage
 // history for the funnel.
@@ -94,17 +100,17 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 	cal := eng.Calendar()
 	g0, p0, err := cal.ParseLabel(o.From)
 	if err != nil {
-		return nil, fmt.Errorf("from: %w", err)
+		return nil, &ParamError{"from", err.Error()}
 	}
 	g1, p1, err := cal.ParseLabel(o.To)
 	if err != nil {
-		return nil, fmt.Errorf("to: %w", err)
+		return nil, &ParamError{"to", err.Error()}
 	}
 	if g0 != g1 {
-		return nil, fmt.Errorf("from %s and to %s: compare periods of the same kind (both months, quarters, …)", o.From, o.To)
+		return nil, &ParamError{"to", fmt.Sprintf("%s and %s are periods of different kinds: compare months with months, quarters with quarters", o.From, o.To)}
 	}
 	if o.From == o.To {
-		return nil, fmt.Errorf("from and to are the same period (%s): nothing moved", o.From)
+		return nil, &ParamError{"to", fmt.Sprintf("the same period as from (%s): nothing moved", o.From)}
 	}
 	dims := o.Dimensions
 	if len(dims) == 0 {
@@ -112,7 +118,7 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 	}
 	for _, d := range dims {
 		if !slices.Contains(kpi.Dimensions, d) {
-			return nil, fmt.Errorf("dimension %q: want one of %s", d, strings.Join(kpi.Dimensions, ", "))
+			return nil, &ParamError{"by", fmt.Sprintf("dimension %q: want one of %s", d, strings.Join(kpi.Dimensions, ", "))}
 		}
 	}
 	top := o.Top
@@ -430,7 +436,7 @@ func headline(r *Report) Finding {
 	f.Text = fmt.Sprintf("%s %s by %s from %s (%s) to %s (%s)", r.KPI.Name, verb, strings.TrimLeft(humanDelta(r.KPI.Unit, ptr(math.Abs(*r.Change))), "+"),
 		r.From, human(r.KPI.Unit, r.Old), r.To, human(r.KPI.Unit, r.New))
 	if r.Relative != nil {
-		f.Text += fmt.Sprintf(", %+.1f%%", 100**r.Relative)
+		f.Text += ", " + strings.Replace(fmt.Sprintf("%+.1f%%", 100**r.Relative), "-", "−", 1)
 	}
 	return f
 }
