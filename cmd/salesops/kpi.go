@@ -15,6 +15,7 @@ import (
 
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/store"
+	"github.com/salesops/salesops/internal/yamlfile"
 )
 
 // engineFlags are the options every command that evaluates KPIs shares.
@@ -45,7 +46,7 @@ func (f *engineFlags) engineConfig() (kpi.Config, error) {
 			return cfg, fmt.Errorf("config: %w", err)
 		}
 		var fc fileConfig
-		if err := strictYAML(data, &fc); err != nil {
+		if err := yamlfile.Decode(data, &fc); err != nil {
 			return cfg, fmt.Errorf("config %s: %s", f.config, yaml.FormatError(err, false, true))
 		}
 		if fc.FiscalYearStartMonth != 0 {
@@ -253,15 +254,4 @@ func writeCatalog(w io.Writer, ks []*kpi.KPI, format string) error {
 		return tw.Flush()
 	}
 	return &usageError{cmd: "kpi list", err: fmt.Errorf("--format %q: want table, json or csv", format)}
-}
-
-// strictYAML decodes a config file, turning a panic of the YAML library on
-// hostile input into an error.
-func strictYAML(data []byte, v any) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("malformed YAML: the parser could not read it (%v)", p)
-		}
-	}()
-	return yaml.UnmarshalWithOptions(data, v, yaml.DisallowUnknownField())
 }

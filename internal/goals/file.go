@@ -4,7 +4,6 @@
 package goals
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -16,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/salesops/salesops/internal/kpi"
+	"github.com/salesops/salesops/internal/yamlfile"
 )
 
 // Objective is a business objective and the KPIs that serve it.
@@ -106,7 +106,7 @@ func ReadFile(path string) (*File, error) {
 // Parse reads goals-file text; path is only used in messages.
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{path: path}
-	if err := decodeYAML(data, f); err != nil {
+	if err := yamlfile.Decode(data, f); err != nil {
 		var se yaml.Error
 		line := 1
 		if errors.As(err, &se) && se.GetToken() != nil {
@@ -118,43 +118,15 @@ func Parse(path string, data []byte) (*File, error) {
 	// name the goal's line.
 	for i, g := range f.Goals {
 		if g != nil {
-			g.Line = lineOf(data, fmt.Sprintf("$.goals[%d]", i))
+			g.Line = yamlfile.Line(data, fmt.Sprintf("$.goals[%d]", i))
 		}
 	}
 	for i, o := range f.Objectives {
 		if o != nil {
-			o.Line = lineOf(data, fmt.Sprintf("$.objectives[%d]", i))
+			o.Line = yamlfile.Line(data, fmt.Sprintf("$.objectives[%d]", i))
 		}
 	}
 	return f, nil
-}
-
-// decodeYAML decodes strictly, and turns a panic of the YAML library on
-// hostile input (seen with tags on sequences) into an error.
-func decodeYAML(data []byte, v any) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("malformed YAML: the parser could not read it (%v)", p)
-		}
-	}()
-	return yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(v)
-}
-
-func lineOf(data []byte, path string) (line int) {
-	defer func() {
-		if recover() != nil {
-			line = 0
-		}
-	}()
-	p, err := yaml.PathString(path)
-	if err != nil {
-		return 0
-	}
-	n, err := p.ReadNode(bytes.NewReader(data))
-	if err != nil || n == nil || n.GetToken() == nil {
-		return 0
-	}
-	return n.GetToken().Position.Line
 }
 
 // Org is what Validate needs to know of the organisation.
