@@ -227,3 +227,61 @@ func upper(ss []string) []string {
 	}
 	return out
 }
+
+// Readable writes a value the way a sales leader reads it: money in whole units
+// with thousands separators, fractions as percentages.
+func Readable(unit string, v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	x := *v
+	switch unit {
+	case "currency", "count":
+		return thousands(x, 0)
+	case "fraction":
+		return strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
+	case "days":
+		return strconv.FormatFloat(x, 'f', 1, 64) + " days"
+	case "minutes":
+		return strconv.FormatFloat(x, 'f', 1, 64) + " min"
+	}
+	return strconv.FormatFloat(x, 'f', 2, 64)
+}
+
+// ReadableDelta writes a change with its sign; a change of a fraction is in
+// percentage points.
+func ReadableDelta(unit string, v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	sign := "+"
+	if *v < 0 {
+		sign = "−"
+	}
+	a := math.Abs(*v)
+	switch unit {
+	case "fraction":
+		return sign + strconv.FormatFloat(100*a, 'f', 1, 64) + " pts"
+	}
+	return sign + Readable(unit, &a)
+}
+
+// thousands formats x with the given decimals and a comma between thousands.
+func thousands(x float64, decimals int) string {
+	s := strconv.FormatFloat(math.Abs(x), 'f', decimals, 64)
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if x < 0 && s != strings.Repeat("0", len(s)) {
+		b.WriteByte('-')
+	}
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	return b.String()
+}
