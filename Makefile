@@ -43,6 +43,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseTime$$' -fuzztime=$(FUZZTIME) ./internal/ingest/
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/goals/
 	$(GO) test -run='^$$' -fuzz='^FuzzSplit$$' -fuzztime=$(FUZZTIME) ./internal/goals/calc/
+	$(GO) test -run='^$$' -fuzz='^FuzzAnomalies$$' -fuzztime=$(FUZZTIME) ./internal/insight/trend/
+	$(GO) test -run='^$$' -fuzz='^FuzzTrend$$' -fuzztime=$(FUZZTIME) ./internal/insight/trend/
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
