@@ -45,6 +45,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzSplit$$' -fuzztime=$(FUZZTIME) ./internal/goals/calc/
 	$(GO) test -run='^$$' -fuzz='^FuzzAnomalies$$' -fuzztime=$(FUZZTIME) ./internal/insight/trend/
 	$(GO) test -run='^$$' -fuzz='^FuzzTrend$$' -fuzztime=$(FUZZTIME) ./internal/insight/trend/
+	$(GO) test -run='^$$' -fuzz='^FuzzVerify$$' -fuzztime=$(FUZZTIME) ./internal/notify/
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/salesops/salesops/internal/alerts"
 	"github.com/salesops/salesops/internal/demo"
 	"github.com/salesops/salesops/internal/ingest"
 	"github.com/salesops/salesops/internal/kpi"
@@ -28,6 +29,8 @@ func newServeCmd() *cobra.Command {
 		maxUpload int64
 		logFormat string
 		verbose   bool
+		rules     string
+		every     time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--db PATH] [--addr 127.0.0.1:8080] [--demo]",
@@ -101,7 +104,23 @@ With --demo it first builds a demo organisation into a temporary database, so
 			if err != nil {
 				return err
 			}
-			srv, err = server.New(ctx, server.Config{Store: st, Engine: eng, Log: log, Pages: pages, MaxUpload: maxUpload})
+			var checker *alerts.Checker
+			if rules == "" {
+				rules = os.Getenv("SALESOPS_ALERTS")
+			}
+			if rules != "" {
+				f, err := alerts.ReadFile(rules)
+				if err == nil {
+					err = f.Validate(eng.Catalog())
+				}
+				if err != nil {
+					return err
+				}
+				checker = &alerts.Checker{Eng: eng, Store: st, File: f}
+				log.Info("alerts", "rules", len(f.Rules), "every", every.String())
+			}
+			srv, err = server.New(ctx, server.Config{Store: st, Engine: eng, Log: log, Pages: pages, MaxUpload: maxUpload,
+				Alerts: checker, AlertsEvery: every})
 			if err != nil {
 				return err
 			}
@@ -119,5 +138,7 @@ With --demo it first builds a demo organisation into a temporary database, so
 	cmd.Flags().Int64Var(&maxUpload, "max-upload", 256<<20, "largest accepted CSV upload in bytes")
 	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log every request")
+	cmd.Flags().StringVar(&rules, "alerts", "", "alerts file to check after every data change and on a schedule (default $SALESOPS_ALERTS; see 'salesops alerts --help')")
+	cmd.Flags().DurationVar(&every, "alerts-every", 15*time.Minute, "how often to check the alert rules without new data")
 	return cmd
 }

@@ -377,6 +377,10 @@ func (e *Engine) Extent(ctx context.Context) (time.Time, time.Time, error) {
 	return e.extent(ctx)
 }
 
+// Today is the start (UTC) of the engine's current day: the "today" of the
+// rules that depend on it, such as open deals past their close date.
+func (e *Engine) Today() time.Time { return dayStart(e.now()) }
+
 // Calendar is the engine's calendar.
 func (e *Engine) Calendar() Calendar { return e.cal }
 

@@ -237,7 +237,7 @@ func Readable(unit string, v *float64) string {
 	x := *v
 	switch unit {
 	case "currency", "count":
-		return thousands(x, 0)
+		return thousands(math.Round(x), 0) // half away from zero: 3,000.50 reads 3,001
 	case "fraction":
 		return strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
 	case "days":

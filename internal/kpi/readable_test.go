@@ -10,6 +10,7 @@ func TestReadable(t *testing.T) {
 		{Readable("currency", v(1234567.4)), "1,234,567"},
 		{Readable("currency", v(-999.6)), "-1,000"},
 		{Readable("currency", v(12)), "12"},
+		{Readable("currency", v(3000.5)), "3,001"},
 		{Readable("count", v(1000)), "1,000"},
 		{Readable("fraction", v(0.3234)), "32.3%"},
 		{Readable("days", v(12.25)), "12.2 days"},

@@ -179,6 +179,7 @@ func (s *Server) handleGoalsApply(w http.ResponseWriter, r *http.Request) error 
 	}
 	s.goalsVersion.Add(1)
 	s.hub.publish(s.version.get())
+	s.kickAlerts() // a goal may be at risk from the start
 	writeJSON(w, http.StatusOK, map[string]any{"objectives": res.Objectives, "created": nonNil(res.Created), "updated": nonNil(res.Updated), "unchanged": nonNil(res.Unchanged)})
 	return nil
 }

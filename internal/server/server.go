@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/salesops/salesops/internal/alerts"
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/store"
 )
@@ -30,6 +31,10 @@ type Config struct {
 	Pages http.Handler
 	// MaxUpload bounds an import upload in bytes; 0 means 256 MiB.
 	MaxUpload int64
+	// Alerts, when set, is checked after every data change and every
+	// AlertsEvery (0 means 15 minutes).
+	Alerts      *alerts.Checker
+	AlertsEvery time.Duration
 }
 
 // Server is the HTTP application.
@@ -51,6 +56,9 @@ type Server struct {
 	// goalsVersion grows with every change to goals; cached goal answers are
 	// keyed by it as well as by the data version.
 	goalsVersion atomic.Int64
+	// alerts checks alert rules (nil: none configured); alertKick asks for a check.
+	alerts    *alerts.Checker
+	alertKick chan struct{}
 }
 
 // New builds a Server.
@@ -69,6 +77,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cache: newCache(), hub: newHub(), metrics: newMetrics()}
 	s.version.set(v)
 	s.baseCtx = ctx
+	if cfg.Alerts != nil {
+		s.alerts, s.alertKick = cfg.Alerts, make(chan struct{}, 1)
+		go s.watchAlerts(ctx, cfg.AlertsEvery)
+	}
 	mux := http.NewServeMux()
 	s.routes(mux, cfg.Pages)
 	s.handler = s.instrument(mux)
@@ -100,8 +112,14 @@ func (s *Server) routes(mux *http.ServeMux, pages http.Handler) {
 	mux.Handle("GET /api/v1/pipeline/waterfall", s.api(s.handleWaterfall))
 	mux.Handle("GET /api/v1/forecast", s.api(s.handleForecast))
 	mux.Handle("GET /api/v1/explain", s.api(s.handleExplain))
+	mux.Handle("GET /api/v1/trend", s.api(s.handleTrend))
+	mux.Handle("GET /api/v1/insights", s.api(s.handleInsights))
+	mux.Handle("GET /api/v1/alerts", s.api(s.handleAlerts))
+	mux.Handle("GET /api/v1/alerts/rules", s.api(s.handleAlertRules))
+	mux.Handle("POST /api/v1/alerts/check", s.api(s.handleAlertsCheck))
 	mux.Handle("GET /api/v1/forecast/calls", s.api(s.handleCalls))
 	mux.Handle("GET /api/v1/forecast/teams", s.api(s.handleTeamBacktests))
+	mux.Handle("GET /api/v1/time", s.api(s.handleTime))
 	mux.Handle("POST /api/v1/forecast/calls", s.api(s.handleCalls))
 	mux.Handle("POST /api/v1/import", s.api(s.handleImport))
 	mux.Handle("POST /api/v1/events", s.api(s.handleEvents))

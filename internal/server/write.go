@@ -142,6 +142,7 @@ func (s *Server) importPaths(w http.ResponseWriter, r *http.Request, source stri
 	s.version.set(v)
 	s.hub.publish(v)
 	s.warm(s.baseCtx)
+	s.kickAlerts()
 	merged := map[string]any{}
 	for name, m := range rep.Merged {
 		merged[name] = map[string]int64{"rows": m.Rows, "replaced": m.Replaced}

@@ -56,6 +56,7 @@ var pages = []page{
 	{"/pipeline", "pipeline", "Pipeline", "Pipeline", true},
 	{"/forecast", "forecast", "Forecast", "Forecast", true},
 	{"/goals", "goals", "Goals", "Goals", true},
+	{"/time", "time", "Time", "Time allocation", true},
 	{"/import", "import", "Import", "Import CSV files", false},
 }
 
@@ -70,6 +71,7 @@ var notFound = page{ID: "notfound", Heading: "Page not found"}
 //	GET /pipeline    pipeline
 //	GET /forecast    revenue forecast with backtests, pipeline waterfall, stage analytics
 //	GET /goals       goals: alignment tree, projections, SMART check, quota attainment
+//	GET /time        selling and non-selling time by category, and the value of reclaiming it
 //	GET /import      CSV upload
 //	GET /static/...  assets
 //
