@@ -1,11 +1,9 @@
 package kpi
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/salesops/salesops/internal/store"
+	"github.com/salesops/salesops/internal/yamlfile"
 )
 
 // Measure is a named aggregation over an entity's rows: the building block that
@@ -175,7 +174,7 @@ func definitionFiles(p string) ([]string, error) {
 // that refer to each other are checked by resolve once every file is in.
 func (c *Catalog) add(src string, data []byte) []error {
 	var f file
-	if err := decodeYAML(data, &f); err != nil && !errors.Is(err, io.EOF) {
+	if err := yamlfile.Decode(data, &f); err != nil {
 		return []error{&DefinitionError{File: src, Err: errors.New(yaml.FormatError(err, false, true))}}
 	}
 	if len(f.Measures) == 0 && len(f.KPIs) == 0 {
@@ -449,15 +448,4 @@ type Info struct {
 // Info returns the KPI's description.
 func (k *KPI) Info() Info {
 	return Info{k.ID, k.Name, k.Category, k.Unit, k.Direction, k.Indicator, k.Owner, k.Formula, k.Description}
-}
-
-// decodeYAML decodes strictly, and turns a panic of the YAML library on
-// hostile input into an error.
-func decodeYAML(data []byte, v any) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("malformed YAML: the parser could not read it (%v)", p)
-		}
-	}()
-	return yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(v)
 }
