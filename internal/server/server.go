@@ -124,6 +124,8 @@ func (s *Server) routes(mux *http.ServeMux, pages http.Handler) {
 	mux.Handle("POST /api/v1/import", s.api(s.handleImport))
 	mux.Handle("POST /api/v1/events", s.api(s.handleEvents))
 	mux.HandleFunc("GET /api/v1/stream", s.handleStream)
+	mux.Handle("GET /api/v1/coach", s.api(s.handleCoachTeam))
+	mux.Handle("GET /api/v1/coach/{rep}", s.api(s.handleCoachRep))
 	mux.Handle("GET /api/v1/goals", s.api(s.handleGoals))
 	mux.Handle("PUT /api/v1/goals", s.api(s.handleGoalsApply))
 	mux.Handle("GET /api/v1/goals/check", s.api(s.handleGoalsCheck))
