@@ -171,7 +171,7 @@ note on stderr.`,
 	ef.register(cmd)
 	cmd.Flags().StringSliceVar(&ids, "kpi", nil, "KPI ids, comma-separated (default: all)")
 	cmd.Flags().BoolVar(&all, "all", false, "every KPI of the catalog")
-	cmd.Flags().StringSliceVar(&by, "by", nil, "dimensions: rep, team, region, segment, industry, source, product, type")
+	cmd.Flags().StringSliceVar(&by, "by", nil, "dimensions: rep, team, region, segment, industry, source, product, type, record_type (data quality only)")
 	cmd.Flags().StringVar(&period, "period", "month", "period grain: week, month, quarter, year or all")
 	cmd.Flags().StringVar(&from, "from", "", "first day, YYYY-MM-DD (default: first day with data)")
 	cmd.Flags().StringVar(&to, "to", "", "last day, inclusive, YYYY-MM-DD (default: last day with data)")

@@ -66,7 +66,7 @@ by period and by rep, team, region, segment, industry, source, product or type.`
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{cmd: c.Name(), err: err}
 	})
-	root.AddCommand(newDemoCmd(), newImportCmd(), newKPICmd(), newServeCmd(), newGoalsCmd(), newPipelineCmd(), newForecastCmd(), newExplainCmd(), newTrendCmd(), newInsightsCmd(), newAlertsCmd(), newTimeCmd(), newCoachCmd())
+	root.AddCommand(newDemoCmd(), newImportCmd(), newKPICmd(), newServeCmd(), newGoalsCmd(), newPipelineCmd(), newForecastCmd(), newExplainCmd(), newTrendCmd(), newInsightsCmd(), newAlertsCmd(), newTimeCmd(), newQualityCmd(), newCoachCmd())
 	return root
 }
 

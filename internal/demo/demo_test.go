@@ -35,6 +35,7 @@ const (
 	kProb
 	kBool
 	kScore
+	kEmail // name@domain
 )
 
 type column struct {
@@ -64,7 +65,8 @@ var contract = []fileSpec{
 		{"region", kText, false, "", nil}, {"owner_rep_id", kRef, false, "reps.csv", nil}, {"created_at", kTimestamp, false, "", nil}}},
 	{"leads.csv", []column{{"lead_id", kID, true, "", nil}, {"created_at", kTimestamp, true, "", nil}, {"source", kText, false, "", nil}, {"campaign", kText, false, "", nil},
 		{"owner_rep_id", kRef, false, "reps.csv", nil}, {"status", kEnum, false, "", leadStates}, {"first_response_at", kTimestamp, false, "", nil},
-		{"converted_at", kTimestamp, false, "", nil}, {"opportunity_id", kRef, false, "opportunities.csv", nil}, {"account_id", kRef, false, "accounts.csv", nil}}},
+		{"converted_at", kTimestamp, false, "", nil}, {"opportunity_id", kRef, false, "opportunities.csv", nil}, {"account_id", kRef, false, "accounts.csv", nil},
+		{"email", kEmail, false, "", nil}}},
 	{"opportunities.csv", []column{{"opportunity_id", kID, true, "", nil}, {"name", kText, false, "", nil}, {"account_id", kRef, false, "accounts.csv", nil},
 		{"owner_rep_id", kRef, true, "reps.csv", nil}, {"type", kEnum, false, "", []string{"new_business", "upsell", "cross_sell", "renewal"}},
 		{"product", kText, false, "", nil}, {"stage", kText, true, "", nil}, {"status", kEnum, true, "", []string{"open", "won", "lost"}},
@@ -93,7 +95,10 @@ var contract = []fileSpec{
 		{"subject_type", kEnum, true, "", []string{"lead", "opportunity", "account", "rep"}}, {"subject_id", kText, true, "", nil}, {"assigned_at", kTimestamp, false, "", nil}}},
 }
 
-var amountRE = regexp.MustCompile(`^\d+(\.\d{1,2})?$`)
+var (
+	amountRE = regexp.MustCompile(`^\d+(\.\d{1,2})?$`)
+	emailRE  = regexp.MustCompile(`^[a-z0-9.-]+@[a-z0-9]+\.com$`)
+)
 
 // table is a whole CSV file: rows as maps from column name to value.
 type table struct {
@@ -347,6 +352,10 @@ func checkValue(c column, v string, ids map[string]map[string]bool, start, end t
 	case kScore:
 		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 10 {
 			return fmt.Errorf("%q is not a 0-10 score", v)
+		}
+	case kEmail:
+		if !emailRE.MatchString(strings.ToLower(v)) {
+			return fmt.Errorf("%q is not an e-mail address", v)
 		}
 	}
 	return nil
@@ -649,5 +658,28 @@ func BenchmarkGenerate(b *testing.B) {
 		if _, err := Generate(context.Background(), dir, Config{Seed: 1, Reps: 50, Months: 24}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestLeadEmailDuplicates checks that the demo keeps a few leads keyed in twice
+// (the same address, sometimes in capitals) for the data-quality rules to find,
+// and no more than a messy CRM would have.
+func TestLeadEmailDuplicates(t *testing.T) {
+	leads := generated(t, standard)["leads.csv"].rows
+	seen := map[string]bool{}
+	dups, upper := 0, 0
+	for _, l := range leads {
+		k := strings.ToLower(l["email"])
+		if seen[k] {
+			dups++
+			if l["email"] != k {
+				upper++
+			}
+		}
+		seen[k] = true
+	}
+	// leadDuplicate is 1.2%: well above none, well below 5%.
+	if dups == 0 || upper == 0 || float64(dups) > 0.05*float64(len(leads)) {
+		t.Errorf("%d of %d leads repeat an address (%d in other case), want about 1.2%%", dups, len(leads), upper)
 	}
 }

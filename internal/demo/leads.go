@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 )
 
 type leadStatus uint8
@@ -296,3 +297,75 @@ func (u *unit) pickActive(r *rand.Rand, reps []int, t int64) int {
 	}
 	return -1
 }
+
+// leadDuplicate is the share of leads that are the same person arriving again
+// (a second form, a second event badge scan) and so repeat an earlier lead's
+// e-mail: the duplicates the data-quality rule lead.duplicate_email finds.
+const leadDuplicate = 0.012
+
+// genLeadEmails gives every lead (in final, time order) a plausible address:
+// the person at their company's domain (the account's, once converted). A
+// few repeat an earlier lead's address, some of them typed in capitals.
+func (u *unit) genLeadEmails(r *rand.Rand) {
+	u.leadEmail = make([]string, len(u.leads))
+	for i := range u.leads {
+		l := &u.leads[i]
+		if i > 0 && chance(r, leadDuplicate) {
+			e := u.leadEmail[r.IntN(i)]
+			if chance(r, 0.3) {
+				e = strings.ToUpper(e)
+			}
+			u.leadEmail[i] = e
+			continue
+		}
+		company := ""
+		if l.acc >= 0 {
+			company = u.accounts[l.acc].name
+		} else {
+			company = companyName(r, weighted(r, industryWeights), u.region)
+		}
+		u.leadEmail[i] = emailLocal(pick(r, firstNames), pick(r, lastNames)) + "@" + emailDomain(company)
+	}
+}
+
+// emailDomain turns a company name into a web domain: "Bluewave Logistics
+// Ltd" becomes bluewavelogistics.com. Legal forms and "& Co" are dropped, and
+// so is everything after a comma; the lookalike spellings of one company
+// ("BLUEWAVE LOGISTICS LTD.") give the same domain.
+func emailDomain(company string) string {
+	company, _, _ = strings.Cut(company, ",")
+	var b strings.Builder
+	words := 0
+	for _, w := range strings.Fields(company) {
+		w = strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, strings.ToLower(asciiFold.Replace(w)))
+		if w == "" || legalForms[w] {
+			continue
+		}
+		b.WriteString(w)
+		if words++; words == 2 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		b.WriteString("company")
+	}
+	return b.String() + ".com"
+}
+
+// legalForms are the lower-cased legal suffixes of regionsAll, and "co".
+var legalForms = func() map[string]bool {
+	m := map[string]bool{"co": true}
+	for _, r := range regionsAll {
+		for _, l := range r.legal {
+			for _, w := range strings.Fields(strings.ToLower(l)) {
+				m[w] = true
+			}
+		}
+	}
+	return m
+}()

@@ -20,6 +20,7 @@ const (
 	streamEffort
 	streamSpend
 	streamHistory
+	streamLeadEmails
 )
 
 // splitmix64 spreads nearby stream ids over the whole 64-bit space; PCG

@@ -35,6 +35,7 @@ type unit struct {
 	times     []timeEntry
 	hist      []histRow // opportunity_history rows of all deals, deal by deal
 	histEnd   []int32   // end of each deal's rows in hist
+	leadEmail []string  // e-mail of each lead, in lead order
 }
 
 func (p *plan) generateUnit(ctx context.Context, k int) (*unit, error) {
@@ -65,6 +66,8 @@ func (p *plan) generateUnit(ctx context.Context, k int) (*unit, error) {
 	u.sortRecords()
 	// History has a stream of its own: adding it changed no other file.
 	u.genHistory(newRand(p.cfg.Seed, streamHistory, ti))
+	// So have lead e-mails.
+	u.genLeadEmails(newRand(p.cfg.Seed, streamLeadEmails, ti))
 	if err := u.genActivities(ctx); err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // The canonical CSV files, in the order they are opened, with their columns
-// exactly as the data contract in DESIGN.md lists them.
+// exactly as docs/data-contract.md lists them.
 const (
 	fTeams = iota
 	fReps
@@ -37,7 +37,7 @@ var files = [nFiles]struct {
 	fTeams:         {"teams.csv", []string{"team_id", "name", "parent_team_id", "region"}},
 	fReps:          {"reps.csv", []string{"rep_id", "name", "email", "team_id", "role", "hired_on", "left_on"}},
 	fAccounts:      {"accounts.csv", []string{"account_id", "name", "industry", "segment", "region", "owner_rep_id", "created_at"}},
-	fLeads:         {"leads.csv", []string{"lead_id", "created_at", "source", "campaign", "owner_rep_id", "status", "first_response_at", "converted_at", "opportunity_id", "account_id"}},
+	fLeads:         {"leads.csv", []string{"lead_id", "created_at", "source", "campaign", "owner_rep_id", "status", "first_response_at", "converted_at", "opportunity_id", "account_id", "email"}},
 	fOpps:          {"opportunities.csv", []string{"opportunity_id", "name", "account_id", "owner_rep_id", "type", "product", "stage", "status", "amount", "cost", "probability", "forecast_category", "created_at", "close_date", "lost_reason"}},
 	fStages:        {"opportunity_stages.csv", []string{"opportunity_id", "stage", "entered_at"}},
 	fHistory:       {"opportunity_history.csv", []string{"opportunity_id", "changed_at", "amount", "close_date", "probability", "forecast_category", "stage"}},
@@ -333,6 +333,7 @@ func (o *output) writeUnit(p *plan, u *unit) error {
 		s.row.optTimestamp(l.converted)
 		s.row.optID(idOpp, oppID(l.opp))
 		s.row.optID(idAccount, accID(l.acc))
+		s.row.str(u.leadEmail[i])
 		if err := s.flushRow(); err != nil {
 			return err
 		}

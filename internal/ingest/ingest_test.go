@@ -150,6 +150,24 @@ func TestMalformed(t *testing.T) {
 			[]string{`reps.csv:2: left_on: "2025-01-01" is before hired_on "2025-01-02"`}},
 		{"probability 1.5", "opportunities.csv", oppHeader + "O1,,,R1,,,Won,won,100,,1.5,,2025-01-01,2025-02-01,\n",
 			[]string{`opportunities.csv:2: probability: "1.5" is not a fraction between 0 and 1`}},
+		{"lead e-mails", "leads.csv", "lead_id,created_at,email\n" +
+			"L1,2025-01-01,Ann Lee\n" +
+			"L2,2025-01-01,ann@\n" +
+			"L3,2025-01-01,ann@example\n" +
+			"L4,2025-01-01,\"ann@example.com, bob@example.com\"\n" +
+			"L5,2025-01-01,ann@@example.com\n" +
+			"L6,2025-01-01,ann lee@example.com\n" +
+			"L7,2025-01-01,ann@example..com\n" +
+			"L8,2025-01-01, Ann.Lee+crm@Example.co.uk \n",
+			[]string{
+				`leads.csv:2: email: "Ann Lee" is not an e-mail address (want name@example.com)`,
+				`leads.csv:3: email: "ann@" is not an e-mail address (want name@example.com)`,
+				`leads.csv:4: email: "ann@example" is not an e-mail address (want name@example.com)`,
+				`leads.csv:5: email: "ann@example.com, bob@example.com" is not an e-mail address (want name@example.com)`,
+				`leads.csv:6: email: "ann@@example.com" is not an e-mail address (want name@example.com)`,
+				`leads.csv:7: email: "ann lee@example.com" is not an e-mail address (want name@example.com)`,
+				`leads.csv:8: email: "ann@example..com" is not an e-mail address (want name@example.com)`,
+			}},
 		{"score 11", "nps_responses.csv", "account_id,responded_at,score\nA1,2025-01-01,11\n",
 			[]string{`nps_responses.csv:2: score: "11" is not a whole number from 0 to 10`}},
 		{"amounts", "opportunities.csv", oppHeader +
@@ -631,5 +649,42 @@ func TestParseTime(t *testing.T) {
 		if (err == nil) != tt.ok || !got.Equal(tt.want) || (tt.ok && got.Location() != time.UTC) {
 			t.Errorf("ParseTime(%q) = %v, %v; want %v ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestLeadEmail imports leads with and without the email column (added in
+// migration 006): old files still import, leaving it blank, and an address is
+// stored as given, trimmed.
+func TestLeadEmail(t *testing.T) {
+	st := openStore(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "leads.csv", "lead_id,created_at,source\nL1,2025-01-01,web\n")
+	if _, err := Import(context.Background(), st, []string{dir}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "leads.csv", "lead_id,email,created_at\nL2, Ann.Lee+crm@Example.co.uk ,2025-01-02\n")
+	if _, err := Import(context.Background(), st, []string{dir}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Query(context.Background(), "SELECT lead_id, email FROM leads ORDER BY lead_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var id string
+		var email *string
+		if err := rows.Scan(&id, &email); err != nil {
+			t.Fatal(err)
+		}
+		if email == nil {
+			got = append(got, id+"=<nil>")
+		} else {
+			got = append(got, id+"="+*email)
+		}
+	}
+	if want := []string{"L1=<nil>", "L2=Ann.Lee+crm@Example.co.uk"}; !slices.Equal(got, want) {
+		t.Errorf("leads %v, want %v", got, want)
 	}
 }

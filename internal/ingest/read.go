@@ -395,6 +395,11 @@ func (c *column) convert(raw string) (any, string) {
 			return nil, fmt.Sprintf("%s is not a whole number from 0 to 10", quote(raw))
 		}
 		return int32(n), ""
+	case model.Email:
+		if !isEmail(raw) {
+			return nil, fmt.Sprintf("%s is not an e-mail address (want name@example.com)", quote(raw))
+		}
+		return text(raw)
 	case model.Bool:
 		switch {
 		case strings.EqualFold(raw, "true"), raw == "1":
@@ -419,6 +424,33 @@ func text(raw string) (any, string) {
 		return nil, fmt.Sprintf("%s contains a NUL character, which text cannot hold", quote(raw))
 	}
 	return raw, ""
+}
+
+// isEmail accepts the addresses CRMs export: one @ between a non-empty local
+// part and a domain of at least two non-empty labels, no spaces or control
+// characters. It does not try to be RFC 5322 (quoted local parts, comments),
+// which no CRM field holds; it catches the usual slips, such as a name or a
+// phone number in the e-mail column, or two addresses in one cell.
+func isEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || strings.Contains(domain, "@") {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || r == ',' || r == ';' || r == '<' || r == '>' {
+			return false
+		}
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // maxDecimal is the bound of DECIMAL(18, 4), the stored type of amounts.

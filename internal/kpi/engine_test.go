@@ -828,6 +828,11 @@ func seedProcess(f *fixture) {
 		[]any{"X4", "R1", "call", "2026-03-10 18:00:00", "Q1"}, // the day Q1 closed: passes
 		[]any{"X3", "R1", "call", "2026-04-11", "Q1"},          // after the day its deal closed
 	)
+	f.insert("opportunity_stages", "row_key, opportunity_id, stage, entered_at",
+		[]any{"S1", "Q1", "Proposal", "2026-03-05"},   // passes
+		[]any{"S2", "Q1", "Closed Won", "2026-03-10"}, // the closing stage, last: passes
+		[]any{"S3", "Q3", "Proposal", "2026-03-01"},   // before Q3 was created (03-07): fails
+	)
 }
 
 func TestProcessKPIs(t *testing.T) {
@@ -846,18 +851,35 @@ func TestProcessKPIs(t *testing.T) {
 		at("admin_time_share", "2026-04", f64(0)),
 		at("admin_time_share", "2026-05", nullV),
 		// March records: accounts AC1 ✗ AC2 ✗ AC3 ✓; deals Q1 ✓ Q2 ✗ Q3 ✗; leads LQ1 ✓ LQ2 ✗;
-		// activities X1 ✓ X2 ✗ X4 ✓ → 5 of 11
-		at("crm_data_accuracy", "2026-03", f64(5.0/11)),
+		// activities X1 ✓ X2 ✗ X4 ✓; stage history S1 ✓ S2 ✓ S3 ✗ → (1+1+1+2+2) = 7 of 14
+		at("crm_data_accuracy", "2026-03", f64(7.0/14)),
 		at("crm_data_accuracy", "2026-04", f64(1.0/3)), // AC4 ✗, Q4 ✓, X3 ✗
 		at("crm_data_accuracy", "2026-05", nullV),      // no records
 	})
 	res = f.eval(e, Query{KPIs: []string{"selling_time_share", "crm_data_accuracy"}, By: []string{"rep"}, Grain: Month, From: day("2026-03-01"), To: day("2026-03-31")})
 	check(t, res, []kc{
 		by("selling_time_share", "2026-03", []string{"R1"}, f64(0.6)),
-		// R1: AC1 ✗ AC3 ✓ Q1 ✓ Q3 ✗ LQ1 ✓ X1 ✓ X4 ✓ → 5/7; R2: AC2 ✗ LQ2 ✗ → 0/2
-		by("crm_data_accuracy", "2026-03", []string{"R1"}, f64(5.0/7)),
+		// R1: AC1 ✗ AC3 ✓ Q1 ✓ Q3 ✗ LQ1 ✓ X1 ✓ X4 ✓, and S1 ✓ S2 ✓ S3 ✗ (the owner of Q1 and
+		// Q3's entries) → 7/10; R2: AC2 ✗ LQ2 ✗ → 0/2
+		by("crm_data_accuracy", "2026-03", []string{"R1"}, f64(7.0/10)),
 		by("crm_data_accuracy", "2026-03", []string{"R2"}, f64(0)),
 	})
+	// By record type: the score of each kind of record.
+	res = f.eval(e, Query{KPIs: []string{"crm_data_accuracy", "selling_time_share"}, By: []string{"record_type"}, Grain: Month, From: day("2026-03-01"), To: day("2026-04-30")})
+	check(t, res, []kc{
+		by("crm_data_accuracy", "2026-03", []string{"account"}, f64(1.0/3)),       // AC1 ✗ AC2 ✗ AC3 ✓
+		by("crm_data_accuracy", "2026-03", []string{"opportunity"}, f64(1.0/3)),   // Q1 ✓ Q2 ✗ Q3 ✗
+		by("crm_data_accuracy", "2026-03", []string{"lead"}, f64(1.0/2)),          // LQ1 ✓ LQ2 ✗
+		by("crm_data_accuracy", "2026-03", []string{"activity"}, f64(2.0/3)),      // X1 ✓ X2 ✗ X4 ✓
+		by("crm_data_accuracy", "2026-03", []string{"stage_history"}, f64(2.0/3)), // S1 ✓ S2 ✓ S3 ✗
+		by("crm_data_accuracy", "2026-04", []string{"account"}, f64(0)),           // AC4 ✗
+		by("crm_data_accuracy", "2026-04", []string{"opportunity"}, f64(1)),       // Q4 ✓
+		by("crm_data_accuracy", "2026-04", []string{"activity"}, f64(0)),          // X3 ✗
+	})
+	noRow(t, res, "selling_time_share") // time entries have no record type
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "selling_time_share: not available by record_type") {
+		t.Errorf("notes %q", res.Notes)
+	}
 }
 
 // ---------------------------------------------------------------------------
@@ -1585,13 +1607,16 @@ func TestSQLInjection(t *testing.T) {
 		return n
 	}
 	for _, dim := range Dimensions {
-		q := monthQuery("2026-03-01", "2026-03-31", "revenue", "calls_made")
+		kpis := []string{"revenue", "calls_made"}
+		if dim == "record_type" {
+			kpis = []string{"measure:dq_records"} // only data quality records have a type
+		}
+		q := monthQuery("2026-03-01", "2026-03-31", kpis...)
 		q.Filters = map[string][]string{dim: {evil, evil + `"`, `'; DELETE FROM opportunities; --`}}
 		res := f.eval(e, q)
-		check(t, res, []kc{
-			at("revenue", "2026-03", f64(0)),    // no record has that value
-			at("calls_made", "2026-03", f64(0)), //
-		})
+		for _, k := range kpis {
+			check(t, res, []kc{at(k, "2026-03", f64(0))}) // no record has that value
+		}
 	}
 	q := monthQuery("2026-03-01", "2026-03-31", "revenue")
 	q.Teams = []string{evil}

@@ -4,11 +4,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/salesops/salesops/internal/quality"
 	"github.com/salesops/salesops/internal/store"
 )
 
-// Dimensions a KPI can be broken down by.
-var Dimensions = []string{"rep", "team", "region", "segment", "industry", "source", "product", "type"}
+// Dimensions a KPI can be broken down by. record_type only cuts the data
+// quality records (crm_data_accuracy by opportunity, lead, account, …).
+var Dimensions = []string{"rep", "team", "region", "segment", "industry", "source", "product", "type", "record_type"}
 
 // isDimension reports whether d names a dimension.
 func isDimension(d string) bool {
@@ -362,17 +364,19 @@ func entities(d store.Dialect) map[string]*entity {
 			team:    teamOfRep,
 		},
 		{
-			name: "data_quality",
-			doc:  "every opportunity, lead, account and activity with whether it passes every data-quality rule, attributed by when it was created",
-			from: "(" + dataQualitySQL + ") dq",
-			ctes: []string{"params"},
-			joins: repJoins("dq.rep_id", map[string]fragment{
-				"account": acct("dq.account_id"),
-			}),
+			// Generated from the rule catalog of package quality, which also
+			// lists the failing records: a record passes when it breaks no rule.
+			name:    "data_quality",
+			doc:     "every deal, lead, account, activity and stage-history entry with whether it passes every data-quality rule, attributed by when it was recorded",
+			from:    "(\n" + quality.RecordsSQL(d) + "\n) dq",
+			ctes:    []string{"params"},
+			joins:   repJoins("dq.rep_id", map[string]fragment{"account": acct("dq.account_id")}),
 			times:   map[string]string{"recorded_at": "dq.recorded_at"},
 			columns: cols("dq", "record_type", "record_id", "rep_id", "account_id", "recorded_at", "passed"),
-			dims:    repDims("dq.rep_id", accountDims),
-			team:    teamOfRep,
+			dims: repDims("dq.rep_id", with(accountDims, map[string]fragment{
+				"record_type": {sql: "dq.record_type"},
+			})),
+			team: teamOfRep,
 		},
 	}
 	m := map[string]*entity{}
@@ -394,39 +398,6 @@ var ctesOfJoin = map[string][]string{
 	"firstwin":    {"first_wins"},
 	"stagedefs":   {"configured_stages", "stage_defaults"},
 }
-
-// dataQualitySQL lists every record with whether it passes every rule. The rule
-// ids are documented in docs/kpis.md; "now" comes from the params table so the
-// clock is injectable.
-const dataQualitySQL = `
-    SELECT 'opportunity' AS record_type, o.opportunity_id AS record_id, o.owner_rep_id AS rep_id,
-           o.account_id, o.created_at AS recorded_at,
-           (o.account_id IS NOT NULL
-            AND ro.rep_id IS NOT NULL
-            AND o.amount > 0
-            AND NOT (o.status = 'open' AND o.close_date < (SELECT today FROM params))
-            AND NOT (o.status = 'won' AND lower(o.stage) LIKE '%lost%')
-            AND NOT (o.status = 'lost' AND lower(o.stage) LIKE '%won%')
-            AND NOT (o.status = 'open' AND (lower(o.stage) LIKE '%won%' OR lower(o.stage) LIKE '%lost%'))
-            AND CAST(o.close_date AS DATE) >= CAST(o.created_at AS DATE)) AS passed
-    FROM opportunities o LEFT JOIN reps ro ON ro.rep_id = o.owner_rep_id
-    UNION ALL
-    SELECT 'lead', l.lead_id, l.owner_rep_id, l.account_id, l.created_at,
-           ((l.owner_rep_id IS NULL OR rl.rep_id IS NOT NULL)
-            AND (l.first_response_at IS NULL OR l.first_response_at >= l.created_at))
-    FROM leads l LEFT JOIN reps rl ON rl.rep_id = l.owner_rep_id
-    UNION ALL
-    SELECT 'account', c.account_id, c.owner_rep_id, c.account_id, c.created_at,
-           ((c.owner_rep_id IS NULL OR rc.rep_id IS NOT NULL)
-            AND count(*) OVER (PARTITION BY regexp_replace(lower(c.name), '[^a-z0-9]', '', 'g')) = 1)
-    FROM accounts c LEFT JOIN reps rc ON rc.rep_id = c.owner_rep_id
-    UNION ALL
-    SELECT 'activity', a.activity_id, a.rep_id, a.account_id, a.occurred_at,
-           (ra.rep_id IS NOT NULL
-            AND NOT coalesce(oa.status IN ('won', 'lost') AND a.occurred_at >= CAST(oa.close_date AS DATE) + INTERVAL '1 day', FALSE))
-    FROM activities a
-    LEFT JOIN reps ra ON ra.rep_id = a.rep_id
-    LEFT JOIN opportunities oa ON oa.opportunity_id = a.opportunity_id`
 
 // entityNames lists entity names, sorted, for messages.
 func entityNames(es map[string]*entity) string {

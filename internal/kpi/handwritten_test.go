@@ -139,6 +139,25 @@ func TestEngineMatchesHandwrittenSQL(t *testing.T) {
 	}
 	ctx := context.Background()
 	st := demoStore(t, 12, 6)
+	// The demo's own flaws are duplicate accounts and lead e-mails and open
+	// deals past their date; break a few more rules so that both sides of the
+	// data-quality comparison have something to find.
+	for _, q := range []string{
+		`UPDATE leads SET source = NULL WHERE lead_id IN (SELECT lead_id FROM leads ORDER BY lead_id LIMIT 3)`,
+		`UPDATE opportunities SET amount = amount * 1000 WHERE opportunity_id = (
+		     SELECT min(o.opportunity_id) FROM opportunities o JOIN accounts a ON a.account_id = o.account_id
+		     WHERE o.product = 'Core Platform' AND a.segment = 'smb' AND o.status = 'won')`,
+		`INSERT INTO opportunity_stages (row_key, opportunity_id, stage, entered_at)
+		     SELECT 'late', opportunity_id, 'proposal', close_date + INTERVAL 3 DAY FROM opportunities
+		     WHERE status = 'won' ORDER BY opportunity_id LIMIT 1`,
+		`UPDATE activities SET rep_id = 'GHOST' WHERE activity_id IN (SELECT activity_id FROM activities ORDER BY activity_id LIMIT 2)`,
+		`UPDATE accounts SET owner_rep_id = (SELECT min(rep_id) FROM reps WHERE left_on IS NOT NULL)
+		     WHERE account_id = (SELECT min(account_id) FROM accounts)`,
+	} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 	from, to := demoRange(6)
 	today := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	eng, err := New(st, Config{Calendar: Calendar{FiscalStartMonth: 1}, Now: func() time.Time { return today }})

@@ -19,6 +19,7 @@ const (
 	Number               // non-negative number (minutes)
 	Score                // integer 0..10
 	Bool                 // true or false
+	Email                // an e-mail address: name@domain, stored as given
 )
 
 func (k Kind) String() string {
@@ -39,6 +40,8 @@ func (k Kind) String() string {
 		return "integer 0-10"
 	case Bool:
 		return "boolean"
+	case Email:
+		return "e-mail address"
 	}
 	return "unknown"
 }
@@ -127,6 +130,9 @@ var Entities = []*Entity{
 		req("lead_id", Text), req("created_at", Time), opt("source", Text), opt("campaign", Text),
 		opt("owner_rep_id", Text), opt("status", Text), opt("first_response_at", Time),
 		opt("converted_at", Time), opt("opportunity_id", Text), opt("account_id", Text),
+		// Added after the first release (migration 006), hence last; files
+		// without it import as before.
+		opt("email", Email),
 	}},
 	{Name: "opportunities", Key: []string{"opportunity_id"}, Columns: []Column{
 		req("opportunity_id", Text), opt("name", Text), opt("account_id", Text), req("owner_rep_id", Text),

@@ -110,6 +110,8 @@ func (s *Server) routes(mux *http.ServeMux, pages http.Handler) {
 	mux.Handle("GET /api/v1/funnel", s.api(s.handleFunnel))
 	mux.Handle("GET /api/v1/pipeline/stages", s.api(s.handleStages))
 	mux.Handle("GET /api/v1/pipeline/waterfall", s.api(s.handleWaterfall))
+	mux.Handle("GET /api/v1/quality", s.api(s.handleQuality))
+	mux.Handle("GET /api/v1/quality/failures", s.api(s.handleQualityFailures))
 	mux.Handle("GET /api/v1/forecast", s.api(s.handleForecast))
 	mux.Handle("GET /api/v1/explain", s.api(s.handleExplain))
 	mux.Handle("GET /api/v1/trend", s.api(s.handleTrend))

@@ -1,6 +1,9 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // DuckDB is the dialect of the embedded engine.
 type DuckDB struct{}
@@ -20,6 +23,12 @@ func (DuckDB) SecondsBetween(a, b string) string {
 
 // Median implements Dialect.
 func (DuckDB) Median(x string) string { return fmt.Sprintf("quantile_cont(%s, 0.5)", x) }
+
+// Quantile implements Dialect. q is a constant of the program, never user
+// text.
+func (DuckDB) Quantile(x string, q float64) string {
+	return fmt.Sprintf("quantile_cont(%s, %s)", x, strconv.FormatFloat(q, 'g', -1, 64))
+}
 
 // Truncate implements Dialect. shiftMonths is an integer chosen by configuration,
 // never user text, so formatting it into the SQL is safe.

@@ -72,6 +72,9 @@ type Dialect interface {
 	SecondsBetween(a, b string) string
 	// Median is the median of x, averaging the middle two of an even count.
 	Median(x string) string
+	// Quantile is the q-quantile (0 < q < 1) of x, interpolated linearly
+	// between the two nearest values as Median is.
+	Quantile(x string, q float64) string
 	// Truncate is the start of the calendar unit (week, month, quarter, year)
 	// containing x, with quarters and years shifted to start shiftMonths later.
 	Truncate(unit string, x string, shiftMonths int) string

@@ -202,30 +202,64 @@ FROM (
 )
 WHERE (has OR had) AND month >= $from;
 
--- data quality
-WITH today AS (SELECT $today AS d), records AS (
+-- data quality: the rules of docs/kpis.md written out again, record type by record type
+-- (a record passes when it breaks none)
+WITH today AS (SELECT $today AS d),
+amount_groups AS (
+    -- log-amount quartiles of the deals of each product and account segment
+    SELECT o.product, a.segment, count(*) AS n,
+           quantile_cont(ln(o.amount), 0.25) AS q1, quantile_cont(ln(o.amount), 0.5) AS q2, quantile_cont(ln(o.amount), 0.75) AS q3
+    FROM opportunities o LEFT JOIN accounts a ON a.account_id = o.account_id
+    WHERE o.amount > 0
+    GROUP BY ALL
+), records AS (
     SELECT o.owner_rep_id AS rep, o.created_at AS t,
-           o.account_id IS NOT NULL AND EXISTS (SELECT 1 FROM reps r WHERE r.rep_id = o.owner_rep_id) AND o.amount > 0
+           EXISTS (SELECT 1 FROM accounts x WHERE x.account_id = o.account_id)
+           AND EXISTS (SELECT 1 FROM reps r WHERE r.rep_id = o.owner_rep_id)
+           AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.rep_id = o.owner_rep_id AND r.left_on <= (SELECT d FROM today)
+                           AND (o.status = 'open' OR o.created_at >= r.left_on OR o.close_date >= r.left_on))
+           AND o.amount > 0
+           AND NOT coalesce(g.n >= 20 AND (
+                   (ln(o.amount) > g.q3 + 3 * (g.q3 - g.q1) AND o.amount > 10 * exp(g.q2))
+                   OR (ln(o.amount) < g.q1 - 3 * (g.q3 - g.q1) AND o.amount < exp(g.q2) / 10)), FALSE)
            AND NOT (o.status = 'open' AND o.close_date < (SELECT d FROM today))
-           AND NOT (o.status = 'won' AND lower(o.stage) LIKE '%lost%')
-           AND NOT (o.status = 'lost' AND lower(o.stage) LIKE '%won%')
-           AND NOT (o.status = 'open' AND (lower(o.stage) LIKE '%won%' OR lower(o.stage) LIKE '%lost%'))
+           AND NOT (o.status = 'won' AND contains(lower(o.stage), 'lost'))
+           AND NOT (o.status = 'lost' AND contains(lower(o.stage), 'won'))
+           AND NOT (o.status = 'open' AND (contains(lower(o.stage), 'won') OR contains(lower(o.stage), 'lost')))
            AND o.close_date::DATE >= o.created_at::DATE AS ok
     FROM opportunities o
+    LEFT JOIN accounts a ON a.account_id = o.account_id
+    LEFT JOIN amount_groups g ON g.product IS NOT DISTINCT FROM o.product AND g.segment IS NOT DISTINCT FROM a.segment
     UNION ALL
     SELECT l.owner_rep_id, l.created_at,
-           (l.owner_rep_id IS NULL OR EXISTS (SELECT 1 FROM reps r WHERE r.rep_id = l.owner_rep_id))
-           AND (l.first_response_at IS NULL OR l.first_response_at >= l.created_at)
-    FROM leads l
+           r.rep_id IS NOT NULL
+           AND NOT coalesce(l.created_at >= r.left_on, FALSE)
+           AND NOT coalesce(l.first_response_at < l.created_at, FALSE)
+           AND l.source IS NOT NULL
+           AND (l.email IS NULL OR (SELECT count(*) FROM leads l2 WHERE lower(trim(l2.email)) = lower(trim(l.email))) = 1)
+    FROM leads l LEFT JOIN reps r ON r.rep_id = l.owner_rep_id
     UNION ALL
     SELECT c.owner_rep_id, c.created_at,
-           (c.owner_rep_id IS NULL OR EXISTS (SELECT 1 FROM reps r WHERE r.rep_id = c.owner_rep_id))
-           AND count(*) OVER (PARTITION BY regexp_replace(lower(c.name), '[^a-z0-9]', '', 'g')) = 1
-    FROM accounts c
+           r.rep_id IS NOT NULL
+           AND NOT coalesce(r.left_on <= (SELECT d FROM today), FALSE)
+           AND (c.k = '' OR count(*) OVER (PARTITION BY c.k) = 1)
+    FROM (SELECT *, lower(regexp_replace(name, '[\s\p{P}\p{S}]', '', 'g')) AS k FROM accounts) c
+    LEFT JOIN reps r ON r.rep_id = c.owner_rep_id
     UNION ALL
     SELECT a.rep_id, a.occurred_at,
-           r.rep_id IS NOT NULL AND NOT coalesce(o.status IN ('won', 'lost') AND a.occurred_at >= o.close_date::DATE + INTERVAL 1 DAY, FALSE)
+           r.rep_id IS NOT NULL
+           AND NOT coalesce(a.occurred_at >= r.left_on, FALSE)
+           AND (a.opportunity_id IS NULL OR o.opportunity_id IS NOT NULL)
+           AND NOT coalesce(o.status IN ('won', 'lost') AND a.occurred_at::DATE > o.close_date::DATE, FALSE)
     FROM activities a LEFT JOIN reps r ON r.rep_id = a.rep_id LEFT JOIN opportunities o ON o.opportunity_id = a.opportunity_id
+    UNION ALL
+    SELECT o.owner_rep_id, s.entered_at,
+           o.opportunity_id IS NOT NULL
+           AND s.entered_at::DATE >= o.created_at::DATE
+           AND NOT (o.status IN ('won', 'lost') AND s.entered_at::DATE > o.close_date::DATE)
+           AND NOT ((contains(lower(s.stage), 'won') OR contains(lower(s.stage), 'lost'))
+                    AND EXISTS (SELECT 1 FROM opportunity_stages s2 WHERE s2.opportunity_id = s.opportunity_id AND s2.entered_at > s.entered_at))
+    FROM opportunity_stages s LEFT JOIN opportunities o ON o.opportunity_id = s.opportunity_id
 )
 SELECT date_trunc('month', t) AS month, rep, count(*) FILTER (WHERE ok) / count(*) AS crm_data_accuracy
 FROM records WHERE t >= $from AND t < $to
