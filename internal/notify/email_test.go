@@ -1,248 +1,25 @@
 package notify
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
 	"mime/quotedprintable"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"net/textproto"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/salesops/salesops/internal/notify/smtptest"
 )
 
-// sinkMessage is one message an smtpSink accepted.
-type sinkMessage struct {
-	from string
-	to   []string
-	data []byte // as sent, CRLF line endings, dot-stuffing undone
-	tls  bool   // the transaction ran over TLS
-	auth string // the AUTH PLAIN response, decoded: "\x00user\x00password"
-}
-
-// stall, returned by a sink's respond hook, makes it say nothing more and
-// wait for the client to hang up.
-const stall = "STALL"
-
-// smtpSink is a minimal SMTP server on loopback that records what it
-// accepts. Set its options, then call start.
-type smtpSink struct {
-	tlsConfig *tls.Config // offer STARTTLS with it, or speak TLS from the start when implicit
-	implicit  bool
-	auth      bool // offer AUTH PLAIN
-	// respond may override the reply to "CONNECT" (the greeting), "MAIL",
-	// "RCPT", "DATA" and "END" (end of data) the n-th time (from 1) it is
-	// due across connections; "" keeps the normal reply.
-	respond func(step string, n int) string
-
-	ln     net.Listener
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  int
-	counts map[string]int
-	cmds   []string
-	msgs   []sinkMessage
-}
-
-func (s *smtpSink) start(t *testing.T) *smtpSink {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.implicit {
-		ln = tls.NewListener(ln, s.tlsConfig)
-	}
-	s.ln = ln
-	s.counts = map[string]int{}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns++
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				s.serve(t, conn)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		s.wg.Wait()
-	})
-	return s
-}
-
-func (s *smtpSink) addr() string { return s.ln.Addr().String() }
-
-func (s *smtpSink) stats() (conns int, cmds []string, msgs []sinkMessage) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.conns, append([]string(nil), s.cmds...), append([]sinkMessage(nil), s.msgs...)
-}
-
-// reply is the normal reply def unless the respond hook overrides it.
-func (s *smtpSink) reply(step, def string) string {
-	if s.respond == nil {
-		return def
-	}
-	s.mu.Lock()
-	s.counts[step]++
-	n := s.counts[step]
-	s.mu.Unlock()
-	if r := s.respond(step, n); r != "" {
-		return r
-	}
-	return def
-}
-
-func positive(reply string) bool { return reply[0] == '2' || reply[0] == '3' }
-
-func (s *smtpSink) serve(t *testing.T, conn net.Conn) {
-	defer func() { conn.Close() }()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	tp := textproto.NewConn(conn)
-	isTLS := s.implicit
-	send := func(line string) bool {
-		if line == stall {
-			_, _ = io.Copy(io.Discard, conn)
-			return false
-		}
-		return tp.PrintfLine("%s", line) == nil
-	}
-	if r := s.reply("CONNECT", "220 sink ESMTP ready"); !send(r) || !positive(r) {
-		return
-	}
-	var cur sinkMessage
-	var auth string
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return
-		}
-		verb, arg, _ := strings.Cut(line, " ")
-		verb = strings.ToUpper(verb)
-		s.mu.Lock()
-		s.cmds = append(s.cmds, verb)
-		s.mu.Unlock()
-		switch verb {
-		case "EHLO":
-			ext := []string{"sink greets " + arg, "8BITMIME"}
-			if s.tlsConfig != nil && !isTLS {
-				ext = append(ext, "STARTTLS")
-			}
-			if s.auth {
-				ext = append(ext, "AUTH PLAIN")
-			}
-			for i, e := range ext {
-				sep := "-"
-				if i == len(ext)-1 {
-					sep = " "
-				}
-				if tp.PrintfLine("250%s%s", sep, e) != nil {
-					return
-				}
-			}
-		case "HELO", "NOOP", "RSET":
-			send("250 2.0.0 ok")
-		case "STARTTLS":
-			if s.tlsConfig == nil || isTLS {
-				send("502 5.5.1 not offered")
-				continue
-			}
-			send("220 2.0.0 go ahead")
-			tc := tls.Server(conn, s.tlsConfig)
-			if err := tc.Handshake(); err != nil {
-				return
-			}
-			conn, tp, isTLS = tc, textproto.NewConn(tc), true
-			cur, auth = sinkMessage{}, ""
-		case "AUTH":
-			mech, resp, _ := strings.Cut(arg, " ")
-			dec, err := base64.StdEncoding.DecodeString(resp)
-			if !s.auth || mech != "PLAIN" || err != nil {
-				send("504 5.5.4 unrecognised authentication")
-				continue
-			}
-			auth = string(dec)
-			send("235 2.7.0 authenticated")
-		case "MAIL":
-			if r := s.reply("MAIL", "250 2.1.0 ok"); send(r) && positive(r) {
-				cur = sinkMessage{from: between(arg, "<", ">"), tls: isTLS, auth: auth}
-			}
-		case "RCPT":
-			if r := s.reply("RCPT", "250 2.1.5 ok"); send(r) && positive(r) {
-				cur.to = append(cur.to, between(arg, "<", ">"))
-			}
-		case "DATA":
-			if r := s.reply("DATA", "354 end with <CRLF>.<CRLF>"); !send(r) || !positive(r) {
-				continue
-			}
-			data, err := readData(tp.R)
-			if err != nil {
-				t.Errorf("sink: reading DATA: %v", err)
-				return
-			}
-			if r := s.reply("END", "250 2.0.0 queued"); send(r) && positive(r) {
-				cur.data = data
-				s.mu.Lock()
-				s.msgs = append(s.msgs, cur)
-				s.mu.Unlock()
-			}
-			cur = sinkMessage{}
-		case "QUIT":
-			send("221 2.0.0 bye")
-			return
-		default:
-			send("502 5.5.2 unknown command")
-		}
-	}
-}
-
-// readData reads DATA up to the lone dot, keeping CRLF and undoing
-// dot-stuffing.
-func readData(r *bufio.Reader) ([]byte, error) {
-	var b bytes.Buffer
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		if line == ".\r\n" {
-			return b.Bytes(), nil
-		}
-		b.WriteString(strings.TrimPrefix(line, "."))
-	}
-}
-
-func between(s, open, close string) string {
-	_, s, _ = strings.Cut(s, open)
-	s, _, _ = strings.Cut(s, close)
-	return s
-}
-
 // sinkEmail is an Email channel to s over plain text with the tests' clock.
-func sinkEmail(s *smtpSink, sl *sleeps) *Email {
-	return &Email{Addr: s.addr(), From: "Salesops Alerts <alerts@example.com>", To: []string{"ops@example.com"},
+func sinkEmail(s *smtptest.Server, sl *sleeps) *Email {
+	return &Email{Addr: s.Addr(), From: "Salesops Alerts <alerts@example.com>", To: []string{"ops@example.com"},
 		TLS: NoTLS, Now: fixedClock, Sleep: sl.sleep}
 }
 
@@ -264,7 +41,7 @@ func TestEmailDelivers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := (&smtpSink{}).start(t)
+			s := smtptest.NewServer(t)
 			var sl sleeps
 			e := sinkEmail(s, &sl)
 			e.To = []string{"ops@example.com", "Jürgen Müller <juergen@example.de>"}
@@ -272,7 +49,7 @@ func TestEmailDelivers(t *testing.T) {
 			if err := e.Send(context.Background(), m); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			conns, cmds, msgs := s.stats()
+			conns, cmds, msgs := s.Conns(), s.Commands(), s.Messages()
 			if conns != 1 || len(msgs) != 1 {
 				t.Fatalf("sink saw %d connections and %d messages, want 1 and 1", conns, len(msgs))
 			}
@@ -282,10 +59,10 @@ func TestEmailDelivers(t *testing.T) {
 				}
 			}
 			got := msgs[0]
-			if got.from != "alerts@example.com" || !reflect.DeepEqual(got.to, []string{"ops@example.com", "juergen@example.de"}) {
-				t.Errorf("envelope = %s -> %v, want alerts@example.com -> [ops@example.com juergen@example.de]", got.from, got.to)
+			if got.From != "alerts@example.com" || !reflect.DeepEqual(got.To, []string{"ops@example.com", "juergen@example.de"}) {
+				t.Errorf("envelope = %s -> %v, want alerts@example.com -> [ops@example.com juergen@example.de]", got.From, got.To)
 			}
-			for i, line := range strings.SplitAfter(string(got.data), "\r\n") {
+			for i, line := range strings.SplitAfter(string(got.Data), "\r\n") {
 				if line == "" {
 					continue
 				}
@@ -303,9 +80,9 @@ func TestEmailDelivers(t *testing.T) {
 				}
 			}
 
-			msg, err := mail.ReadMessage(bytes.NewReader(got.data))
+			msg, err := mail.ReadMessage(bytes.NewReader(got.Data))
 			if err != nil {
-				t.Fatalf("net/mail cannot read the message: %v\n%s", err, got.data)
+				t.Fatalf("net/mail cannot read the message: %v\n%s", err, got.Data)
 			}
 			h := msg.Header
 			rawSubject := h.Get("Subject")
@@ -381,7 +158,7 @@ func TestEmailRefusesHeaderInjection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := (&smtpSink{}).start(t)
+			s := smtptest.NewServer(t)
 			var sl sleeps
 			e := sinkEmail(s, &sl)
 			m := Message{ID: "alert-1", Subject: "KPI alert", Text: "body"}
@@ -394,7 +171,7 @@ func TestEmailRefusesHeaderInjection(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
 			}
-			if conns, _, _ := s.stats(); conns != 0 {
+			if conns := s.Conns(); conns != 0 {
 				t.Errorf("sink saw %d connections, want none", conns)
 			}
 		})
@@ -402,42 +179,33 @@ func TestEmailRefusesHeaderInjection(t *testing.T) {
 }
 
 func TestEmailRetry(t *testing.T) {
-	// on answers reply at step the first `times` times, or always when times is 0.
-	on := func(step, reply string, times int) func(string, int) string {
-		return func(s string, n int) string {
-			if s == step && (times == 0 || n <= times) {
-				return reply
-			}
-			return ""
-		}
-	}
 	tests := []struct {
 		name          string
-		respond       func(string, int) string
+		sink          []smtptest.Option
 		maxAttempts   int
 		wantConns     int
 		wantMsgs      int
 		wantErr       []string // nil: success
 		wantPermanent bool
 	}{
-		{"451 at RCPT once, then accepted", on("RCPT", "451 4.7.1 greylisted, try again later", 1), 0, 2, 1, nil, false},
-		{"451 at the end of DATA once, then accepted", on("END", "451 4.3.0 queue full", 1), 0, 2, 1, nil, false},
-		{"421 greeting once, then accepted", on("CONNECT", "421 4.3.2 too busy", 1), 0, 2, 1, nil, false},
-		{"550 at RCPT is permanent", on("RCPT", "550 5.1.1 no such user", 0), 0, 1, 0,
+		{"451 at RCPT once, then accepted", opts(smtptest.Reply(smtptest.Rcpt, "451 4.7.1 greylisted, try again later", 1)), 0, 2, 1, nil, false},
+		{"451 at the end of DATA once, then accepted", opts(smtptest.Reply(smtptest.EndOfData, "451 4.3.0 queue full", 1)), 0, 2, 1, nil, false},
+		{"421 greeting once, then accepted", opts(smtptest.Reply(smtptest.Greeting, "421 4.3.2 too busy", 1)), 0, 2, 1, nil, false},
+		{"550 at RCPT is permanent", opts(smtptest.Reply(smtptest.Rcpt, "550 5.1.1 no such user", smtptest.Always)), 0, 1, 0,
 			[]string{"permanent failure after 1 attempt: RCPT TO <ops@example.com>: 550 \"5.1.1 no such user\""}, true},
-		{"554 at the end of DATA is permanent", on("END", "554 5.7.1 rejected as spam", 0), 0, 1, 0,
+		{"554 at the end of DATA is permanent", opts(smtptest.Reply(smtptest.EndOfData, "554 5.7.1 rejected as spam", smtptest.Always)), 0, 1, 0,
 			[]string{"permanent failure after 1 attempt: end of DATA: 554 \"5.7.1 rejected as spam\""}, true},
-		{"always 451", on("MAIL", "451 4.3.0 try later", 0), 3, 3, 0,
+		{"always 451", opts(smtptest.Reply(smtptest.Mail, "451 4.3.0 try later", smtptest.Always)), 3, 3, 0,
 			[]string{"giving up after 3 attempts: MAIL FROM: 451 \"4.3.0 try later\""}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := (&smtpSink{respond: tt.respond}).start(t)
+			s := smtptest.NewServer(t, tt.sink...)
 			var sl sleeps
 			e := sinkEmail(s, &sl)
 			e.MaxAttempts = tt.maxAttempts
 			err := e.Send(context.Background(), Message{ID: "alert-1", Subject: "KPI alert", Text: "body"})
-			conns, _, msgs := s.stats()
+			conns, msgs := s.Conns(), s.Messages()
 			if conns != tt.wantConns || len(msgs) != tt.wantMsgs {
 				t.Errorf("sink saw %d connections and %d messages, want %d and %d", conns, len(msgs), tt.wantConns, tt.wantMsgs)
 			}
@@ -455,8 +223,8 @@ func TestEmailRetry(t *testing.T) {
 				t.Fatalf("Send = %#v, want *Error with %d attempts, permanent %v", err, tt.wantConns, tt.wantPermanent)
 			}
 			msg := err.Error()
-			if !strings.HasPrefix(msg, "notify: email via "+s.addr()+": ") {
-				t.Errorf("error %q does not name the server %s", msg, s.addr())
+			if !strings.HasPrefix(msg, "notify: email via "+s.Addr()+": ") {
+				t.Errorf("error %q does not name the server %s", msg, s.Addr())
 			}
 			for _, want := range tt.wantErr {
 				if !strings.Contains(msg, want) {
@@ -473,12 +241,7 @@ func TestEmailRetry(t *testing.T) {
 
 func TestEmailContextEnds(t *testing.T) {
 	t.Run("attempt timeout on a silent server", func(t *testing.T) {
-		s := (&smtpSink{respond: func(step string, _ int) string {
-			if step == "CONNECT" {
-				return stall
-			}
-			return ""
-		}}).start(t)
+		s := smtptest.NewServer(t, smtptest.Silent())
 		var sl sleeps
 		e := sinkEmail(s, &sl)
 		e.Timeout, e.MaxAttempts = 100*time.Millisecond, 2
@@ -490,17 +253,12 @@ func TestEmailContextEnds(t *testing.T) {
 		if !strings.Contains(err.Error(), "attempt timed out after 100ms") {
 			t.Errorf("error %q does not say the attempt timed out", err)
 		}
-		if conns, _, _ := s.stats(); conns != 2 {
+		if conns := s.Conns(); conns != 2 {
 			t.Errorf("sink saw %d connections, want 2", conns)
 		}
 	})
 	t.Run("cancelled during the backoff", func(t *testing.T) {
-		s := (&smtpSink{respond: func(step string, _ int) string {
-			if step == "RCPT" {
-				return "451 4.7.1 greylisted"
-			}
-			return ""
-		}}).start(t)
+		s := smtptest.NewServer(t, smtptest.Reply(smtptest.Rcpt, "451 4.7.1 greylisted", smtptest.Always))
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		e := sinkEmail(s, nil)
@@ -512,68 +270,55 @@ func TestEmailContextEnds(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "stopped after 1 attempt") {
 			t.Fatalf("Send = %v, want context.Canceled after 1 attempt", err)
 		}
-		if conns, _, _ := s.stats(); conns != 1 {
+		if conns := s.Conns(); conns != 1 {
 			t.Errorf("sink saw %d connections, want 1", conns)
 		}
 	})
 }
 
-// testCert borrows httptest's certificate, valid for 127.0.0.1, and returns
-// the sink's TLS configuration and a client one that trusts it.
-func testCert(t *testing.T) (server, client *tls.Config) {
-	t.Helper()
-	hs := httptest.NewTLSServer(http.NotFoundHandler())
-	t.Cleanup(hs.Close)
-	roots := x509.NewCertPool()
-	roots.AddCert(hs.Certificate())
-	return &tls.Config{Certificates: hs.TLS.Certificates}, &tls.Config{RootCAs: roots}
-}
-
-// sinkOptions are the TLS and AUTH settings of an smtpSink.
-type sinkOptions struct {
-	tlsConfig *tls.Config
-	implicit  bool
-	auth      bool
-}
+// opts is a list of sink options, to keep table rows short.
+func opts(o ...smtptest.Option) []smtptest.Option { return o }
 
 func TestEmailTLSAndAuth(t *testing.T) {
-	serverTLS, clientTLS := testCert(t)
 	tests := []struct {
 		name          string
-		sink          sinkOptions
+		sink          []smtptest.Option
 		mode          TLSMode
-		clientTLS     *tls.Config
+		trust         bool // the client trusts the sink's certificate
 		username      string
 		wantTLS       bool
 		wantAuth      string
 		wantErr       string // "": success
 		wantPermanent bool
 	}{
-		{name: "STARTTLS then AUTH PLAIN", sink: sinkOptions{tlsConfig: serverTLS, auth: true}, mode: StartTLS,
-			clientTLS: clientTLS, username: "alerts", wantTLS: true, wantAuth: "\x00alerts\x00s3cret"},
-		{name: "implicit TLS then AUTH PLAIN", sink: sinkOptions{tlsConfig: serverTLS, implicit: true, auth: true}, mode: ImplicitTLS,
-			clientTLS: clientTLS, username: "alerts", wantTLS: true, wantAuth: "\x00alerts\x00s3cret"},
-		{name: "STARTTLS is the default mode", sink: sinkOptions{tlsConfig: serverTLS}, mode: "", clientTLS: clientTLS, wantTLS: true},
-		{name: "AUTH PLAIN in clear text to 127.0.0.1", sink: sinkOptions{auth: true}, mode: NoTLS,
+		{name: "STARTTLS then AUTH PLAIN", sink: opts(smtptest.StartTLS(), smtptest.AuthPlain()), mode: StartTLS,
+			trust: true, username: "alerts", wantTLS: true, wantAuth: "\x00alerts\x00s3cret"},
+		{name: "implicit TLS then AUTH PLAIN", sink: opts(smtptest.ImplicitTLS(), smtptest.AuthPlain()), mode: ImplicitTLS,
+			trust: true, username: "alerts", wantTLS: true, wantAuth: "\x00alerts\x00s3cret"},
+		{name: "STARTTLS is the default mode", sink: opts(smtptest.StartTLS()), mode: "", trust: true, wantTLS: true},
+		{name: "AUTH PLAIN in clear text to 127.0.0.1", sink: opts(smtptest.AuthPlain()), mode: NoTLS,
 			username: "alerts", wantAuth: "\x00alerts\x00s3cret"},
-		{name: "STARTTLS required but not offered", sink: sinkOptions{auth: true}, mode: StartTLS, username: "alerts",
+		{name: "STARTTLS required but not offered", sink: opts(smtptest.AuthPlain()), mode: StartTLS, username: "alerts",
 			wantErr: "permanent failure after 1 attempt: server does not offer STARTTLS", wantPermanent: true},
-		{name: "untrusted certificate", sink: sinkOptions{tlsConfig: serverTLS}, mode: StartTLS, clientTLS: nil,
+		{name: "untrusted certificate", sink: opts(smtptest.StartTLS()), mode: StartTLS, trust: false,
 			wantErr: "permanent failure after 1 attempt: STARTTLS: tls: failed to verify certificate", wantPermanent: true},
-		{name: "username but no AUTH offered", sink: sinkOptions{}, mode: NoTLS, username: "alerts",
+		{name: "username but no AUTH offered", sink: nil, mode: NoTLS, username: "alerts",
 			wantErr: "a username is set but the server offers no AUTH", wantPermanent: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := (&smtpSink{tlsConfig: tt.sink.tlsConfig, implicit: tt.sink.implicit, auth: tt.sink.auth}).start(t)
+			s := smtptest.NewServer(t, tt.sink...)
 			var sl sleeps
 			e := sinkEmail(s, &sl)
-			e.TLS, e.TLSConfig = tt.mode, tt.clientTLS
+			e.TLS = tt.mode
+			if tt.trust {
+				e.TLSConfig = s.ClientTLSConfig()
+			}
 			if tt.username != "" {
 				e.Username, e.Password = tt.username, "s3cret"
 			}
 			err := e.Send(context.Background(), Message{ID: "alert-1", Subject: "s", Text: "t"})
-			conns, cmds, msgs := s.stats()
+			conns, cmds, msgs := s.Conns(), s.Commands(), s.Messages()
 			if tt.wantErr != "" {
 				var ne *Error
 				if !errors.As(err, &ne) || ne.Permanent != tt.wantPermanent {
@@ -598,8 +343,8 @@ func TestEmailTLSAndAuth(t *testing.T) {
 			if len(msgs) != 1 {
 				t.Fatalf("sink recorded %d messages, want 1", len(msgs))
 			}
-			if msgs[0].tls != tt.wantTLS || msgs[0].auth != tt.wantAuth {
-				t.Errorf("tls, auth = %v, %q, want %v, %q", msgs[0].tls, msgs[0].auth, tt.wantTLS, tt.wantAuth)
+			if msgs[0].TLS != tt.wantTLS || msgs[0].Auth != tt.wantAuth {
+				t.Errorf("tls, auth = %v, %q, want %v, %q", msgs[0].TLS, msgs[0].Auth, tt.wantTLS, tt.wantAuth)
 			}
 		})
 	}
