@@ -81,17 +81,8 @@ func (a *alertsEnv) open(cmd *cobra.Command) (store.Store, *kpi.Engine, *alerts.
 	if path == "" {
 		return nil, nil, nil, &usageError{cmd: "alerts " + cmd.Name(), err: fmt.Errorf("--rules FILE is required (or set SALESOPS_ALERTS)")}
 	}
-	cfg, err := a.ef.engineConfig()
+	st, eng, err := a.ef.open(cmd)
 	if err != nil {
-		return nil, nil, nil, err
-	}
-	st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	eng, err := kpi.New(st, cfg)
-	if err != nil {
-		st.Close()
 		return nil, nil, nil, err
 	}
 	f, err := alerts.ReadFile(path)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/salesops/salesops/internal/insight/coach"
 	"github.com/salesops/salesops/internal/kpi"
-	"github.com/salesops/salesops/internal/store"
 )
 
 func newCoachCmd() *cobra.Command {
@@ -87,19 +86,11 @@ period with their strengths, weaknesses and top focus area.`,
 			if o.To, err = parseDate("--to", to); err != nil {
 				return usage("%v", err)
 			}
-			cfg, err := ef.engineConfig()
-			if err != nil {
-				return err
-			}
-			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
+			st, eng, err := ef.open(cmd)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			eng, err := kpi.New(st, cfg)
-			if err != nil {
-				return err
-			}
 			c := coach.New(eng, st)
 			out := cmd.OutOrStdout()
 			if team != "" {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/salesops/salesops/internal/insight/explain"
 	"github.com/salesops/salesops/internal/kpi"
-	"github.com/salesops/salesops/internal/store"
 )
 
 func newExplainCmd() *cobra.Command {
@@ -66,19 +65,11 @@ to drill into with 'salesops kpi' or the dashboard.`,
 				}
 				filters[dim] = append(filters[dim], val)
 			}
-			cfg, err := ef.engineConfig()
-			if err != nil {
-				return err
-			}
-			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
+			st, eng, err := ef.open(cmd)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			eng, err := kpi.New(st, cfg)
-			if err != nil {
-				return err
-			}
 			rep, err := explain.Run(cmd.Context(), eng, st, explain.Options{KPI: args[0], From: from, To: to, Filters: filters, Dimensions: dims, Top: top})
 			if err != nil {
 				return err

@@ -57,19 +57,11 @@ backtested, since today's values would flatter it.`,
   salesops forecast --method historical_conversion,time_series --backtest 12`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := ef.engineConfig()
-			if err != nil {
-				return err
-			}
-			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
+			st, eng, err := ef.open(cmd)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			eng, err := kpi.New(st, cfg)
-			if err != nil {
-				return err
-			}
 			now := time.Now().UTC()
 			if at != "" {
 				if now, err = time.Parse("2006-01-02", at); err != nil {

@@ -51,17 +51,8 @@ func (f *insightFlags) query(cmd *cobra.Command, kpis []string) (*kpi.Engine, st
 	if f.format != "table" && f.format != "json" {
 		return nil, nil, q, usage("--format %q: want table or json", f.format)
 	}
-	cfg, err := f.ef.engineConfig()
+	st, eng, err := f.ef.open(cmd)
 	if err != nil {
-		return nil, nil, q, err
-	}
-	st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
-	if err != nil {
-		return nil, nil, q, err
-	}
-	eng, err := kpi.New(st, cfg)
-	if err != nil {
-		st.Close()
 		return nil, nil, q, err
 	}
 	return eng, st, q, nil

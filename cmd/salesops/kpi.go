@@ -38,6 +38,25 @@ type fileConfig struct {
 	StageProbabilities   map[string]float64 `yaml:"stage_probabilities"`
 }
 
+// open opens the database and an engine over it configured by the flags; the
+// caller closes the store.
+func (f *engineFlags) open(cmd *cobra.Command) (*store.DuckStore, *kpi.Engine, error) {
+	cfg, err := f.engineConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := kpi.New(st, cfg)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, eng, nil
+}
+
 func (f *engineFlags) engineConfig() (kpi.Config, error) {
 	cfg := kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}}
 	if f.config != "" {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/salesops/salesops/internal/insight/timevalue"
 	"github.com/salesops/salesops/internal/kpi"
-	"github.com/salesops/salesops/internal/store"
 )
 
 func newTimeCmd() *cobra.Command {
@@ -111,19 +110,11 @@ per rep or team and one for the total, with hours by category over the range.`,
 				}
 				return err
 			}
-			cfg, err := ef.engineConfig()
-			if err != nil {
-				return err
-			}
-			st, err := store.OpenDuckDB(cmd.Context(), dbPath(cmd))
+			st, eng, err := ef.open(cmd)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			eng, err := kpi.New(st, cfg)
-			if err != nil {
-				return err
-			}
 			res, err := timevalue.Run(cmd.Context(), eng, q, a)
 			if err != nil {
 				return err
