@@ -4,14 +4,12 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/salesops/salesops/internal/demo"
-	"github.com/salesops/salesops/internal/ingest"
+	"github.com/salesops/salesops/internal/demo/demotest"
 	"github.com/salesops/salesops/internal/kpi"
-	"github.com/salesops/salesops/internal/store"
 )
 
 func day(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
@@ -164,18 +162,7 @@ func TestConversionBacktestOnDemo(t *testing.T) {
 	mape := map[int]float64{}
 	const seeds = 3
 	for seed := range seeds {
-		dir := t.TempDir()
-		if _, err := demo.Generate(ctx, filepath.Join(dir, "csv"), demo.Config{Seed: uint64(seed + 1), Reps: 40, Months: 30}); err != nil {
-			t.Fatal(err)
-		}
-		st, err := store.OpenDuckDB(ctx, filepath.Join(dir, "d.duckdb"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		if _, err := ingest.Import(ctx, st, []string{filepath.Join(dir, "csv")}, ingest.Options{}); err != nil {
-			t.Fatal(err)
-		}
+		st := demotest.Store(t, demo.Config{Seed: uint64(seed + 1), Reps: 40, Months: 30})
 		eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}})
 		if err != nil {
 			t.Fatal(err)

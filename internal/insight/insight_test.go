@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/salesops/salesops/internal/demo"
-	"github.com/salesops/salesops/internal/ingest"
+	"github.com/salesops/salesops/internal/demo/demotest"
 	"github.com/salesops/salesops/internal/insight/trend"
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/store"
@@ -22,18 +22,7 @@ func TestDemoFalseAlarmsAndInjectedAnomaly(t *testing.T) {
 		t.Skip("generates and imports a demo organisation")
 	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	if _, err := demo.Generate(ctx, filepath.Join(dir, "csv"), demo.Config{Seed: 11, Reps: 40, Months: 36}); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenDuckDB(ctx, filepath.Join(dir, "d.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := ingest.Import(ctx, st, []string{filepath.Join(dir, "csv")}, ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	st := demotest.Store(t, demo.Config{Seed: 11, Reps: 40, Months: 36})
 	eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}})
 	if err != nil {
 		t.Fatal(err)

@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/salesops/salesops/internal/demo"
-	"github.com/salesops/salesops/internal/ingest"
+	"github.com/salesops/salesops/internal/demo/demotest"
 	"github.com/salesops/salesops/internal/store"
 )
 
@@ -23,21 +22,7 @@ var handwrittenSQL string
 
 // demoStore generates a demo organisation and imports it into a fresh database.
 func demoStore(tb testing.TB, reps, months int) *store.DuckStore {
-	tb.Helper()
-	ctx := context.Background()
-	dir := tb.TempDir()
-	if _, err := demo.Generate(ctx, filepath.Join(dir, "csv"), demo.Config{Seed: 42, Reps: reps, Months: months}); err != nil {
-		tb.Fatal(err)
-	}
-	st, err := store.OpenDuckDB(ctx, filepath.Join(dir, "demo.duckdb"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	if _, err := ingest.Import(ctx, st, []string{filepath.Join(dir, "csv")}, ingest.Options{}); err != nil {
-		tb.Fatal(err)
-	}
-	return st
+	return demotest.Store(tb, demo.Config{Seed: 42, Reps: reps, Months: months})
 }
 
 // demoRange is the demo generator's default history: the months before 2026-10.

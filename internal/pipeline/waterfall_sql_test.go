@@ -4,39 +4,19 @@ import (
 	"context"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/salesops/salesops/internal/demo"
-	"github.com/salesops/salesops/internal/ingest"
+	"github.com/salesops/salesops/internal/demo/demotest"
 	"github.com/salesops/salesops/internal/store"
 )
 
 func demoWaterfallStore(tb testing.TB, reps int) *store.DuckStore {
-	tb.Helper()
 	if path := os.Getenv("SALESOPS_BENCH_DB"); path != "" {
-		st, err := store.OpenDuckDB(context.Background(), path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { st.Close() })
-		return st
+		return demotest.Open(tb, path)
 	}
-	ctx := context.Background()
-	dir := tb.TempDir()
-	if _, err := demo.Generate(ctx, filepath.Join(dir, "csv"), demo.Config{Seed: 3, Reps: reps, Months: 24}); err != nil {
-		tb.Fatal(err)
-	}
-	st, err := store.OpenDuckDB(ctx, filepath.Join(dir, "w.duckdb"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	if _, err := ingest.Import(ctx, st, []string{filepath.Join(dir, "csv")}, ingest.Options{}); err != nil {
-		tb.Fatal(err)
-	}
-	return st
+	return demotest.Store(tb, demo.Config{Seed: 3, Reps: reps, Months: 24})
 }
 
 // TestWaterfallMatchesSQL checks the SQL waterfall on a generated organisation

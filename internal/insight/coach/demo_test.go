@@ -3,7 +3,6 @@ package coach
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,28 +10,15 @@ import (
 	"time"
 
 	"github.com/salesops/salesops/internal/demo"
-	"github.com/salesops/salesops/internal/ingest"
+	"github.com/salesops/salesops/internal/demo/demotest"
 	"github.com/salesops/salesops/internal/kpi"
-	"github.com/salesops/salesops/internal/store"
 )
 
 // demoCoach generates a demo organisation, imports it into a fresh database
 // and returns a Coach on it.
 func demoCoach(t *testing.T, cfg demo.Config) *Coach {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	if _, err := demo.Generate(ctx, filepath.Join(dir, "csv"), cfg); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenDuckDB(ctx, filepath.Join(dir, "coach.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := ingest.Import(ctx, st, []string{filepath.Join(dir, "csv")}, ingest.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	st := demotest.Store(t, cfg)
 	eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1},
 		Now: func() time.Time { return time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {
