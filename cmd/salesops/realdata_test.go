@@ -125,6 +125,7 @@ func TestMavenCRM(t *testing.T) {
 	}
 	byQuarter := map[string]*agg{}
 	byRegion := map[string]*agg{}
+	byRegionQuarter := map[string]*agg{} // keyed "office|quarter"
 	total := &agg{}
 	var oppRows [][]string
 	for _, o := range readCSV(t, filepath.Join(src, "sales_pipeline.csv")) {
@@ -143,7 +144,7 @@ func TestMavenCRM(t *testing.T) {
 			t.Fatal(err)
 		}
 		q := strconv.Itoa(closed.Year()) + "-Q" + strconv.Itoa((int(closed.Month())-1)/3+1)
-		for _, a := range []*agg{total, get(byQuarter, q), get(byRegion, regionOf[o["sales_agent"]])} {
+		for _, a := range []*agg{total, get(byQuarter, q), get(byRegion, regionOf[o["sales_agent"]]), get(byRegionQuarter, regionOf[o["sales_agent"]]+"|"+q)} {
 			if stage == "Won" {
 				v, err := strconv.ParseFloat(o["close_value"], 64)
 				if err != nil {
@@ -217,6 +218,59 @@ func TestMavenCRM(t *testing.T) {
 	t.Run("region", func(t *testing.T) {
 		rows := runJSON(t, "kpi", "--db", db, "--kpi", kpis, "--period", "all", "--by", "region", "--format", "json")
 		check(t, rows, func(r kpiRow) string { return *r.Region }, byRegion)
+	})
+	t.Run("explain", func(t *testing.T) {
+		// Revenue from 2017-Q2 to 2017-Q3, split into deals closed × win rate ×
+		// deal size by the average over the six orders of switching the three
+		// factors (computed here order by order, not by subsets), and by
+		// regional office; both must add up to the raw change.
+		a0, a1 := byQuarter["2017-Q2"], byQuarter["2017-Q3"]
+		f0 := [3]float64{float64(a0.won + a0.lost), float64(a0.won) / float64(a0.won+a0.lost), a0.revenue / float64(a0.won)}
+		f1 := [3]float64{float64(a1.won + a1.lost), float64(a1.won) / float64(a1.won+a1.lost), a1.revenue / float64(a1.won)}
+		var want [3]float64
+		for _, order := range [][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+			cur := f0
+			for _, i := range order {
+				before := cur[0] * cur[1] * cur[2]
+				cur[i] = f1[i]
+				want[i] += (cur[0]*cur[1]*cur[2] - before) / 6
+			}
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"explain", "revenue", "--db", db, "--from", "2017-Q2", "--to", "2017-Q3", "--by", "team", "--format", "json"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("explain: %d %s", code, stderr.String())
+		}
+		var rep struct {
+			Change     float64
+			Drivers    []struct{ Contribution float64 }
+			Breakdowns []struct {
+				Segments []struct {
+					Name         string
+					Contribution float64
+				}
+			}
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(rep.Change-(a1.revenue-a0.revenue)) > 1e-6 || len(rep.Drivers) != 3 {
+			t.Fatalf("change %v (want %v), drivers %+v", rep.Change, a1.revenue-a0.revenue, rep.Drivers)
+		}
+		for i, d := range rep.Drivers {
+			if math.Abs(d.Contribution-want[i]) > 1e-6*math.Max(1, math.Abs(want[i])) {
+				t.Errorf("driver %d = %v, want %v", i, d.Contribution, want[i])
+			}
+		}
+		// The offices are the top teams; each one's part is its own change.
+		if len(rep.Breakdowns) != 1 || len(rep.Breakdowns[0].Segments) != len(byRegion) {
+			t.Fatalf("breakdowns %+v", rep.Breakdowns)
+		}
+		for _, s := range rep.Breakdowns[0].Segments {
+			w := get(byRegionQuarter, s.Name+"|2017-Q3").revenue - get(byRegionQuarter, s.Name+"|2017-Q2").revenue
+			if math.Abs(s.Contribution-w) > 1e-6 {
+				t.Errorf("office %s: %v, want %v", s.Name, s.Contribution, w)
+			}
+		}
 	})
 }
 
