@@ -391,3 +391,83 @@ export function live(refresh) {
   });
   return es;
 }
+
+// ---- period labels and links to the explorer ---------------------------------
+
+/** SEASON is how many periods of a grain make a year (a trend's explanation compares a year apart). */
+export const SEASON = { week: 52, month: 12, quarter: 4, year: 1 };
+
+/**
+ * grainOf names the grain of an API period label: "2026" year, "2026-Q1"
+ * quarter, "2026-03" month, "2026-W05" week; '' for anything else.
+ */
+export function grainOf(label) {
+  const s = String(label ?? '');
+  if (/^\d{4}$/.test(s)) return 'year';
+  if (/^\d{4}-Q[1-4]$/.test(s)) return 'quarter';
+  if (/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/.test(s)) return 'week';
+  if (/^\d{4}-(0[1-9]|1[0-2])$/.test(s)) return 'month';
+  return '';
+}
+
+const DAY = 86400000;
+
+/** isoWeek gives [ISO year, ISO week] of a UTC date. */
+function isoWeek(d) {
+  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  t.setUTCDate(t.getUTCDate() + 3 - ((t.getUTCDay() + 6) % 7)); // the Thursday of its week
+  const y = t.getUTCFullYear();
+  return [y, Math.ceil(((t - Date.UTC(y, 0, 1)) / DAY + 1) / 7)];
+}
+
+/**
+ * shiftLabel moves a period label n periods along its own grain (n < 0:
+ * back): shiftLabel('2026-01', -1) is '2025-12', shiftLabel('2026-Q1', -4)
+ * '2025-Q1'. Quarter and year labels are fiscal labels and shift the same
+ * way. '' when the label is not a period label.
+ */
+export function shiftLabel(label, n) {
+  const g = grainOf(label);
+  const y = Number(String(label).slice(0, 4));
+  const pad = (x) => String(x).padStart(2, '0');
+  switch (g) {
+    case 'year':
+      return String(y + n);
+    case 'quarter': {
+      const i = y * 4 + Number(label.slice(6)) - 1 + n;
+      return `${Math.floor(i / 4)}-Q${(i % 4 + 4) % 4 + 1}`;
+    }
+    case 'month': {
+      const i = y * 12 + Number(label.slice(5)) - 1 + n;
+      return `${Math.floor(i / 12)}-${pad((i % 12 + 12) % 12 + 1)}`;
+    }
+    case 'week': {
+      // Monday of ISO week 1 is the Monday of the week holding 4 January.
+      const jan4 = new Date(Date.UTC(y, 0, 4));
+      const monday = jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * DAY;
+      const [wy, w] = isoWeek(new Date(monday + (7 * (Number(label.slice(6)) - 1) + 7 * n) * DAY));
+      return `${wy}-W${pad(w)}`;
+    }
+    default:
+      return '';
+  }
+}
+
+/**
+ * explorePath links to the explorer: kpi, grain (its "period" control),
+ * filters ({dimension: value}, e.g. {team: 'T002'}), at (a period whose
+ * records to show) and explain ({from, to}: the change to explain). Empty
+ * values are left out.
+ */
+export function explorePath({ kpi, grain, filters = {}, at, explain } = {}) {
+  const q = new URLSearchParams();
+  if (kpi) q.set('kpi', kpi);
+  if (grain) q.set('period', grain);
+  for (const [dim, v] of Object.entries(filters || {})) {
+    if (v !== undefined && v !== null && v !== '') q.set(dim, Array.isArray(v) ? v.join(',') : String(v));
+  }
+  if (at) q.set('at', at);
+  if (explain && explain.from && explain.to) q.set('explain', `${explain.from}..${explain.to}`);
+  const s = q.toString();
+  return '/explore' + (s ? '?' + s : '');
+}
