@@ -14,8 +14,8 @@ import (
 // arrives: goals drift into risk as days pass even without new records.
 const defaultAlertsEvery = 15 * time.Minute
 
-// watchAlerts checks the alert rules on a schedule and soon after every data
-// change, one check at a time, until ctx ends.
+// watchAlerts checks the alert rules at start, on a schedule and soon after
+// every data change, one check at a time, until ctx ends.
 func (s *Server) watchAlerts(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = defaultAlertsEvery
@@ -23,13 +23,13 @@ func (s *Server) watchAlerts(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		s.checkAlerts(ctx) // at start too: the data may have changed while the server was down
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-s.alertKick:
 		}
-		s.checkAlerts(ctx)
 	}
 }
 
