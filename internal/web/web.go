@@ -57,6 +57,8 @@ var pages = []page{
 	{"/forecast", "forecast", "Forecast", "Forecast", true},
 	{"/goals", "goals", "Goals", "Goals", true},
 	{"/time", "time", "Time", "Time allocation", true},
+	{"/coach", "coach", "Coaching", "Coaching scorecards", false},
+	{"/quality", "quality", "Data quality", "CRM data quality", true},
 	{"/import", "import", "Import", "Import CSV files", false},
 }
 
@@ -72,6 +74,8 @@ var notFound = page{ID: "notfound", Heading: "Page not found"}
 //	GET /forecast    revenue forecast with backtests, pipeline waterfall, stage analytics
 //	GET /goals       goals: alignment tree, projections, SMART check, quota attainment
 //	GET /time        selling and non-selling time by category, and the value of reclaiming it
+//	GET /coach       coaching: a team's reps at a glance and a rep's scorecard against their peers
+//	GET /quality     CRM data quality: accuracy by record type, rep, team and month; failing records
 //	GET /import      CSV upload
 //	GET /static/...  assets
 //

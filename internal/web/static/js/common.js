@@ -3,7 +3,7 @@
 // and live updates.
 //
 // DOM hooks in the layout (all pages):
-//   body[data-page]              page id: overview, explore, team, pipeline, forecast, goals, import
+//   body[data-page]              page id: overview, explore, team, pipeline, forecast, goals, time, coach, quality, import
 //   body[data-charts]            "on" when the vendored ECharts file is served, else "off"
 //   #charts-note                 the note shown when charts are off
 //   #status                      status / error line (data-kind="error" on errors)
