@@ -55,7 +55,10 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Sales-operations KPIs from your CRM data",
 		Long: `salesops imports a sales organisation's CRM export (canonical CSV files),
 keeps it in an embedded database and computes the sales-operations KPI catalog
-by period and by rep, team, region, segment, industry, source, product or type.`,
+by period and by rep, team, region, segment, industry, source, product or type.
+It holds the KPIs against goals, analyses and forecasts the pipeline, explains
+why numbers moved, coaches reps, scores CRM data quality, values selling time,
+alerts people when something needs them, and serves it all on a live dashboard.`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
