@@ -23,16 +23,17 @@ func TestAlertsCommands(t *testing.T) {
 	}
 	t.Setenv("CLI_TEST_HOOK_SECRET", "a-long-enough-shared-secret")
 	rules := filepath.Join(t.TempDir(), "alerts.yaml")
-	// tinyOrg: Q1 2026 revenue 1,000.50 + 2,000 = 3,000.50.
+	// tinyOrg: February 2026 revenue 1,000.50 + 2,000 = 3,000.50; the data
+	// ends on March 2, so February is the last month it covers to its end.
 	writeFile(t, rules, `channels:
   - {name: hook, type: webhook, url: "`+hook.URL+`", secret: "${CLI_TEST_HOOK_SECRET}"}
 rules:
-  - {id: q-big, kpi: revenue, period: quarter, condition: above, value: 3000, channels: [hook]}
-  - {id: q-small, kpi: revenue, period: quarter, condition: below, value: 1000, channels: [hook]}
+  - {id: q-big, kpi: revenue, period: month, condition: above, value: 3000, channels: [hook]}
+  - {id: q-small, kpi: revenue, period: month, condition: below, value: 1000, channels: [hook]}
 `)
 	code, stdout, stderr := runCLI(t, "alerts", "check", "--db", db, "--rules", rules)
 	if code != 0 || !strings.HasPrefix(stdout, "2 rule(s) checked, 1 alert(s) holding: 1 new") ||
-		!strings.Contains(stdout, "Revenue 2026-Q1: 3,001, above the threshold 3,000") || !strings.Contains(stdout, "→ hook: delivered") {
+		!strings.Contains(stdout, "Revenue 2026-02: 3,001, above the threshold 3,000") || !strings.Contains(stdout, "→ hook: delivered") {
 		t.Fatalf("check: %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = runCLI(t, "alerts", "check", "--db", db, "--rules", rules)

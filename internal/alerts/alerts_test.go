@@ -79,7 +79,12 @@ func org(t *testing.T) (*kpi.Engine, *store.DuckStore) {
 		if m == 6 {
 			amount = 400
 		}
-		deals = append(deals, fmt.Sprintf("('W%d', 'R1', 'closed_won', 'won', %d, '2026-%02d-01', '2026-%02d-20')", m, amount, m, m))
+		// Closed on the 20th; June's on the 30th, so the data covers June to its end.
+		day := 20
+		if m == 6 {
+			day = 30
+		}
+		deals = append(deals, fmt.Sprintf("('W%d', 'R1', 'closed_won', 'won', %d, '2026-%02d-01', '2026-%02d-%02d')", m, amount, m, m, day))
 	}
 	deals = append(deals, "('Z1', 'R1', 'proposal', 'open', 0, '2026-06-05', '2026-06-28')")
 	for _, q := range []string{
@@ -257,7 +262,7 @@ func TestGoalAtRiskAndAnomaly(t *testing.T) {
 	ctx := context.Background()
 	gf, err := goals.Parse("goals.yaml", []byte(`
 goals:
-  - {id: q2-revenue, kpi: revenue, scope: org, period: 2026-Q2, target: 30000}
+  - {id: q3-revenue, kpi: revenue, scope: org, period: 2026-Q3, target: 30000}
   - {id: h1-revenue, kpi: revenue, scope: org, period: 2026-Q1, target: 100}
 `))
 	if err != nil {
@@ -287,12 +292,11 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The data ends on June 28, so goals stand as of then: Q2 has April 1,000 +
-	// May 1,000 + June 400 = 2,400 of 30,000 with most of the quarter gone —
-	// off track. The Q1 goal is over.
+	// Goals stand as of now, July 10, like 'goals status': Q3 has nothing of
+	// 30,000 with 9 of 92 days gone — off track. The Q1 goal is over.
 	// Six months of revenue are too few to judge an anomaly (no error either).
-	if len(res.Errors) != 0 || len(res.Fired) != 1 || res.Fired[0].Subject != "goal:q2-revenue" ||
-		!strings.Contains(res.Fired[0].Message, "is off track: 2,400 so far against a target of 30,000") {
+	if len(res.Errors) != 0 || len(res.Fired) != 1 || res.Fired[0].Subject != "goal:q3-revenue" ||
+		!strings.Contains(res.Fired[0].Message, "is off track: 0 so far against a target of 30,000") {
 		t.Fatalf("fired %+v errors %v", res.Fired, res.Errors)
 	}
 	if len(rec.got) != 1 || rec.got[0].ID != res.Fired[0].ID {
@@ -367,7 +371,7 @@ func TestAnomalyRule(t *testing.T) {
 			amount = 3000
 		}
 		d := start.AddDate(0, m, 0)
-		deals = append(deals, fmt.Sprintf("('W%d', 'R1', 'closed_won', 'won', %d, '%s', '%s')", m, amount, d.Format("2006-01-02"), d.AddDate(0, 0, 14).Format("2006-01-02")))
+		deals = append(deals, fmt.Sprintf("('W%d', 'R1', 'closed_won', 'won', %d, '%s', '%s')", m, amount, d.Format("2006-01-02"), d.AddDate(0, 1, -1).Format("2006-01-02")))
 	}
 	if _, err := st.DB().Exec(`INSERT INTO opportunities (opportunity_id, owner_rep_id, stage, status, amount, created_at, close_date) VALUES ` + strings.Join(deals, ", ")); err != nil {
 		t.Fatal(err)
@@ -385,7 +389,7 @@ func TestAnomalyRule(t *testing.T) {
 			rule = "{id: odd, kpi: revenue, condition: anomaly, side: " + c.side + ", channels: [log]}"
 		}
 		f := rulesFile(t, eng, "channels:\n  - {name: log, type: webhook, url: \"http://127.0.0.1:1/x\"}\nrules:\n  - "+rule+"\n")
-		alerts, err := evaluate(ctx, eng, nil, nil, f.Rules[0], time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), start, time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC))
+		alerts, err := evaluate(ctx, eng, nil, nil, f.Rules[0], time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), start, time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}

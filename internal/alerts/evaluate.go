@@ -33,17 +33,11 @@ func (a Alert) key() string { return a.Rule + "|" + a.Subject + "|" + a.Period }
 const anomalyHistory = 36
 
 // evaluate returns what holds for one rule at asOf. KPI rules judge the last
-// complete period before asOf — a month half gone would trip every threshold
-// on a sum — except when the data ends before asOf (an export not refreshed,
-// the demo): then the period holding the last data is judged, as the data's
-// last word.
+// period complete both before asOf and within the data: a month half gone, or
+// two stray days of the next, would trip every threshold on a sum.
 func evaluate(ctx context.Context, eng *kpi.Engine, tr *goals.Tracker, stored func(context.Context) ([]*goals.Goal, error), r *Rule, asOf, dataStart, dataEnd time.Time) ([]Alert, error) {
 	if r.Condition == GoalAtRisk {
-		at := asOf
-		if !dataEnd.IsZero() && dataEnd.Before(at) {
-			at = dataEnd
-		}
-		return goalAlerts(ctx, tr, stored, r, at)
+		return goalAlerts(ctx, tr, stored, r, asOf) // as of now, like 'salesops goals status'
 	}
 	k, ok := eng.Catalog().KPI(r.KPI)
 	if !ok {
@@ -52,7 +46,7 @@ func evaluate(ctx context.Context, eng *kpi.Engine, tr *goals.Tracker, stored fu
 	cal := eng.Calendar()
 	end := cal.BucketStart(r.grain, asOf)
 	if !dataEnd.IsZero() && dataEnd.Before(end) {
-		end = nextStart(cal, r.grain, dataEnd.AddDate(0, 0, -1)) // dataEnd is the day after the last data
+		end = cal.BucketStart(r.grain, dataEnd) // dataEnd is the day after the last data
 	}
 	n := 2
 	if r.Condition == Anomalous {
@@ -138,17 +132,6 @@ func evaluate(ctx context.Context, eng *kpi.Engine, tr *goals.Tracker, stored fu
 		}
 	}
 	return nil, nil
-}
-
-// nextStart is the start of the period after the one holding t (it is
-// also what insight uses; both keep to the engine's calendar).
-func nextStart(cal kpi.Calendar, g kpi.Grain, t time.Time) time.Time {
-	start := cal.BucketStart(g, t)
-	for d := start.AddDate(0, 0, 1); ; d = d.AddDate(0, 0, 1) {
-		if b := cal.BucketStart(g, d); b.After(start) {
-			return b
-		}
-	}
 }
 
 // goalAlerts are the goals in progress at asOf that are at risk or off track.

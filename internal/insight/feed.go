@@ -86,18 +86,15 @@ func severity(good bool) string {
 	return "bad"
 }
 
-// goalsAndAlerts adds the goals in progress that are at risk or off track
-// (as of the end of the data, when it ends before today) and the open alerts.
+// goalsAndAlerts adds the goals in progress that are at risk or off track (as
+// of today, like 'salesops goals status') and the open alerts.
 func goalsAndAlerts(ctx context.Context, eng *kpi.Engine, st store.Store) ([]Item, error) {
 	var items []Item
 	list, err := goals.Stored(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	at := eng.Today()
-	if _, hi, err := eng.Extent(ctx); err == nil && !hi.IsZero() && hi.Before(at) {
-		at = hi
-	}
+	at := eng.Today().AddDate(0, 0, 1) // the end of today
 	tr := &goals.Tracker{Eng: eng}
 	for _, g := range list {
 		if at.Before(g.Start) || !at.Before(g.End) {

@@ -47,8 +47,9 @@ func season(g kpi.Grain) int {
 }
 
 // window is the range of periods a query covers: n periods ending with the
-// last complete one before asOf, or with the period holding the last data
-// when the data ends earlier; never before the data starts (those periods
+// last one complete both before asOf and within the data (a period the data
+// stops part-way through — the current month, or two stray days of the next —
+// would read as a collapse); never before the data starts (those periods
 // would read as zeros).
 func window(ctx context.Context, eng *kpi.Engine, g kpi.Grain, n int, asOf time.Time) (from, to time.Time, err error) {
 	lo, hi, err := eng.Extent(ctx)
@@ -59,8 +60,9 @@ func window(ctx context.Context, eng *kpi.Engine, g kpi.Grain, n int, asOf time.
 		return time.Time{}, time.Time{}, fmt.Errorf("there is no data")
 	}
 	cal := eng.Calendar()
-	// hi is the day after the last day with data.
-	end := nextStart(cal, g, cal.BucketStart(g, hi.AddDate(0, 0, -1)))
+	// hi is the day after the last day with data: the periods that start at or
+	// before the bucket holding it are the ones the data covers to their end.
+	end := cal.BucketStart(g, hi)
 	if asOf.IsZero() {
 		asOf = eng.Today()
 	}
@@ -78,15 +80,6 @@ func window(ctx context.Context, eng *kpi.Engine, g kpi.Grain, n int, asOf time.
 		return time.Time{}, time.Time{}, fmt.Errorf("no complete %s before %s", g, asOf.Format("2006-01-02"))
 	}
 	return start, end.AddDate(0, 0, -1), nil
-}
-
-// nextStart is the start of the period after the one starting at start.
-func nextStart(cal kpi.Calendar, g kpi.Grain, start time.Time) time.Time {
-	for d := start.AddDate(0, 0, 1); ; d = d.AddDate(0, 0, 1) {
-		if b := cal.BucketStart(g, d); b.After(start) {
-			return b
-		}
-	}
 }
 
 // Analyse reads each KPI's series for the scope and reports its change,

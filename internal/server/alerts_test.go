@@ -54,7 +54,7 @@ func TestAlertsAfterDataChange(t *testing.T) {
 channels:
   - {name: hook, type: webhook, url: "`+hook.URL+`?token=abc", secret: "`+secret+`"}
 rules:
-  - {id: big-quarter, kpi: revenue, period: quarter, condition: above, value: 4000, channels: [hook]}
+  - {id: big-month, kpi: revenue, period: month, condition: above, value: 2500, channels: [hook]}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,8 @@ rules:
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	tsw := &testServer{Server: ts, srv: srv, st: st}
-	// orgFiles: Q2 2026 won O2 3,000 + O4 2,000 = 5,000 > 4,000.
+	// orgFiles: the data ends on 2026-05-15, so April is the last month it
+	// covers to its end: O2 3,000 won > 2,500.
 	if resp := tsw.upload(t, orgFiles); resp.StatusCode != http.StatusOK {
 		t.Fatalf("import: %d", resp.StatusCode)
 	}
@@ -85,7 +86,7 @@ rules:
 		time.Sleep(20 * time.Millisecond)
 	}
 	mu.Lock()
-	if len(got) != 1 || got[0].Rule != "big-quarter" || got[0].Period != "2026-Q2" || *got[0].Value != 5000 {
+	if len(got) != 1 || got[0].Rule != "big-month" || got[0].Period != "2026-04" || *got[0].Value != 3000 {
 		t.Errorf("webhook received %+v", got)
 	}
 	mu.Unlock()

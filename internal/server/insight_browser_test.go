@@ -22,8 +22,8 @@ const insightMonths = 31
 // insightFiles is a small organisation whose revenue grows steadily for 30
 // months and then collapses: every month Ann (R1, team T2) wins one deal and
 // loses one and Bob (R2, team T3) wins one; in the 31st month the two wins
-// are worth 500 and 300. The data ends there, before today, so the insights
-// feed judges that month.
+// are worth 500 and 300. The data ends with that month, before today, so the
+// insights feed judges it.
 func insightFiles() map[string]string {
 	var opps strings.Builder
 	opps.WriteString("opportunity_id,owner_rep_id,stage,status,amount,created_at,close_date\n")
@@ -37,7 +37,9 @@ func insightFiles() map[string]string {
 		}
 		fmt.Fprintf(&opps, "O%02da,R1,closed won,won,%d,%s,%s\n", i, a, day(1), day(10))
 		fmt.Fprintf(&opps, "O%02db,R2,closed won,won,%d,%s,%s\n", i, b, day(2), day(15))
-		fmt.Fprintf(&opps, "O%02dc,R1,closed lost,lost,2000,%s,%s\n", i, day(3), day(20))
+		// The lost deal closes on the month's last day, so the data covers
+		// every month, the last one included, to its end.
+		fmt.Fprintf(&opps, "O%02dc,R1,closed lost,lost,2000,%s,%s\n", i, day(3), m.AddDate(0, 1, -1).Format("2006-01-02"))
 	}
 	return map[string]string{
 		"teams.csv":         "team_id,name,parent_team_id,region\nT1,Sales,,\nT2,East,T1,EMEA\nT3,West,T1,Americas\n",

@@ -23,16 +23,17 @@ func TestTrendAndInsightsAPI(t *testing.T) {
 			}
 		}
 	}
-	// The server's today is 2026-06-30, so the last complete month is May.
-	// Revenue by month from January (the data's first month): 0, O1 1,000,
-	// 0, O2 3,000, O4 2,000. May on April: −1,000, −1/3.
+	// The data ends on 2026-05-15 (O4's close), so April is the last month it
+	// covers to its end. Revenue by month from January (the data's first
+	// month): 0, O1 1,000, 0, O2 3,000. April on March: +3,000, and no
+	// percentage of a zero base.
 	ts.getJSON(t, "/api/v1/trend?kpi=revenue&period=month", http.StatusOK, &tr)
 	if len(tr.Analyses) != 1 {
 		t.Fatalf("analyses %+v", tr.Analyses)
 	}
 	a := tr.Analyses[0]
-	want := []float64{0, 1000, 0, 3000, 2000}
-	if len(a.Periods) != 5 || a.Periods[0] != "2026-01" || a.Periods[4] != "2026-05" {
+	want := []float64{0, 1000, 0, 3000}
+	if len(a.Periods) != 4 || a.Periods[0] != "2026-01" || a.Periods[3] != "2026-04" {
 		t.Fatalf("periods %v", a.Periods)
 	}
 	for i, w := range want {
@@ -40,7 +41,7 @@ func TestTrendAndInsightsAPI(t *testing.T) {
 			t.Errorf("%s = %v, want %v", a.Periods[i], a.Values[i], w)
 		}
 	}
-	if a.Change.PoP == nil || a.Change.PoP.Abs != -1000 || *a.Change.PoP.Rel != -1.0/3 {
+	if a.Change.PoP == nil || a.Change.PoP.Abs != 3000 || a.Change.PoP.Rel != nil {
 		t.Errorf("change %+v", a.Change)
 	}
 	var feed struct{ Items []map[string]any }
