@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesops/salesops/internal/alerts"
+	"github.com/salesops/salesops/internal/goals"
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/notify"
 	"github.com/salesops/salesops/internal/store"
@@ -88,6 +89,12 @@ func (a *alertsEnv) open(cmd *cobra.Command) (store.Store, *kpi.Engine, *alerts.
 	f, err := alerts.ReadFile(path)
 	if err == nil {
 		err = f.Validate(eng.Catalog())
+	}
+	if err == nil {
+		var org goals.Org
+		if org, err = goals.LoadOrg(cmd.Context(), st); err == nil {
+			err = f.CheckScopes(org)
+		}
 	}
 	if err != nil {
 		st.Close()

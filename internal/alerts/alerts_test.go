@@ -402,3 +402,47 @@ func TestAnomalyRule(t *testing.T) {
 		}
 	}
 }
+
+func TestRulesThatCouldNeverBeRight(t *testing.T) {
+	eng, st := org(t)
+	f, err := Parse("odd.yaml", []byte(`
+channels:
+  - {name: log, type: webhook, url: "http://127.0.0.1:1/x"}
+rules:
+  - {id: pct, condition: quality_below, value: 95, channels: [log]}
+  - {id: ctl, kpi: revenue, condition: below, value: 1, scope: {team: "T1\r\nBcc: x"}, channels: [log]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := fmt.Sprint(f.Validate(eng.Catalog()))
+	for _, want := range []string{"odd.yaml:5: rule pct: value 95: crm_data_accuracy is a fraction; write 0.95 for 95%", "rule ctl: scope team", "control characters"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in %s", want, msg)
+		}
+	}
+	// Teams and reps the organisation does not have, and a goal nobody set.
+	f = rulesFile(t, eng, `
+channels:
+  - {name: log, type: webhook, url: "http://127.0.0.1:1/x"}
+rules:
+  - {id: ghost-team, kpi: revenue, condition: below, value: 1, scope: {team: T999}, channels: [log]}
+  - {id: ghost-goal, condition: goal_at_risk, goal: nosuchgoal, channels: [log]}
+`)
+	orgSets, err := goals.LoadOrg(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.CheckScopes(orgSets); err == nil || !strings.Contains(err.Error(), `alerts.yaml:5: rule ghost-team: scope team "T999": no such team`) {
+		t.Errorf("CheckScopes = %v", err)
+	}
+	c := &Checker{Eng: eng, Store: st, File: f, Notifiers: map[string]notify.Notifier{"log": &recorder{}},
+		Now: func() time.Time { return time.Date(2026, 7, 10, 0, 0, 0, 0, time.UTC) }}
+	res, err := c.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Fired) != 0 || len(res.Errors) != 2 || !strings.Contains(strings.Join(res.Errors, "\n"), `no goal "nosuchgoal"`) {
+		t.Errorf("fired %+v errors %q", res.Fired, res.Errors)
+	}
+}

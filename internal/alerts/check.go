@@ -95,9 +95,17 @@ func (c *Checker) Check(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	org, err := goals.LoadOrg(ctx, c.Store)
+	if err != nil {
+		return nil, err
+	}
 	holding := map[string]bool{}
 	evaluated := map[string]bool{}
 	for _, r := range c.File.Rules {
+		if msg := unknownScope(r, org); msg != "" {
+			res.Errors = append(res.Errors, "rule "+r.ID+": "+msg)
+			continue
+		}
 		alerts, err := evaluate(ctx, c.Eng, tr, stored, r, at, dataStart, dataEnd)
 		if err != nil {
 			if ctx.Err() != nil {

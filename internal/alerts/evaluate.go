@@ -141,7 +141,9 @@ func goalAlerts(ctx context.Context, tr *goals.Tracker, stored func(context.Cont
 		return nil, err
 	}
 	var out []Alert
+	found := r.Goal == ""
 	for _, g := range list {
+		found = found || g.ID == r.Goal
 		if (r.Goal != "" && g.ID != r.Goal) || asOf.Before(g.Start) || !asOf.Before(g.End) {
 			continue
 		}
@@ -161,6 +163,9 @@ func goalAlerts(ctx context.Context, tr *goals.Tracker, stored func(context.Cont
 			g.ID, g.KPI, g.Scope, period, strings.ReplaceAll(string(s.State), "_", " "), kpi.Readable(s.Unit, &actual),
 			kpi.Readable(s.Unit, &target), kpi.Readable(s.Unit, &projected))
 		out = append(out, Alert{Rule: r.ID, Subject: "goal:" + g.ID, Period: period, KPI: g.KPI, Value: &actual, Threshold: &target, Message: msg})
+	}
+	if !found {
+		return nil, fmt.Errorf("rule %s: no goal %q (see 'salesops goals status')", r.ID, r.Goal)
 	}
 	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/salesops/salesops/internal/goals"
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/notify"
 	"github.com/salesops/salesops/internal/yamlfile"
@@ -223,6 +224,9 @@ func (f *File) Validate(cat *kpi.Catalog) error {
 		case Above, Below, ChangeAbove, ChangeBelow, QualityBelow:
 			if r.Value == nil {
 				add(r.Line, what, "value is required for %s", r.Condition)
+			} else if k, ok := cat.KPI(r.KPI); ok && k.Unit == "fraction" && r.Condition != ChangeAbove && r.Condition != ChangeBelow &&
+				(*r.Value < 0 || *r.Value > 1) {
+				add(r.Line, what, "value %v: %s is a fraction; write 0.95 for 95%%", *r.Value, r.KPI)
 			}
 		case Anomalous:
 			if r.Value != nil {
@@ -243,9 +247,12 @@ func (f *File) Validate(cat *kpi.Catalog) error {
 			add(r.Line, what, "period %q: want week, month, quarter or year", r.Period)
 		}
 		r.grain = g
-		for dim := range r.Scope {
+		for dim, v := range r.Scope {
 			if !slices.Contains(kpi.Dimensions, dim) {
 				add(r.Line, what, "scope %q: want dimensions among %s", dim, strings.Join(kpi.Dimensions, ", "))
+			}
+			if v == "" || strings.ContainsFunc(v, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+				add(r.Line, what, "scope %s %q: want a value without control characters", dim, v)
 			}
 		}
 		if len(r.Channels) == 0 {
@@ -262,6 +269,31 @@ func (f *File) Validate(cat *kpi.Catalog) error {
 		return &FileError{Path: f.path, Problems: probs}
 	}
 	return nil
+}
+
+// CheckScopes reports the rules whose scope names a team or rep the
+// organisation does not have (a rule on team T999 would watch zeros).
+func (f *File) CheckScopes(org goals.Org) error {
+	var probs []Problem
+	for _, r := range f.Rules {
+		if msg := unknownScope(r, org); msg != "" {
+			probs = append(probs, Problem{Line: r.Line, What: "rule " + r.ID, Msg: msg})
+		}
+	}
+	if len(probs) > 0 {
+		return &FileError{Path: f.path, Problems: probs}
+	}
+	return nil
+}
+
+func unknownScope(r *Rule, org goals.Org) string {
+	if t, ok := r.Scope["team"]; ok && !org.Teams[t] {
+		return fmt.Sprintf("scope team %q: no such team", t)
+	}
+	if p, ok := r.Scope["rep"]; ok && !org.Reps[p] {
+		return fmt.Sprintf("scope rep %q: no such rep", p)
+	}
+	return ""
 }
 
 // scopeString names a rule's scope: "org", or "region=EMEA,team=T002".

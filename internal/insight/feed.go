@@ -60,7 +60,7 @@ func Feed(ctx context.Context, eng *kpi.Engine, st store.Store, q Query) ([]Item
 		}
 	}
 	if st != nil {
-		more, err := goalsAndAlerts(ctx, eng, st)
+		more, err := goalsAndAlerts(ctx, eng, st, q.Filters)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +88,24 @@ func severity(good bool) string {
 
 // goalsAndAlerts adds the goals in progress that are at risk or off track (as
 // of today, like 'salesops goals status') and the open alerts.
-func goalsAndAlerts(ctx context.Context, eng *kpi.Engine, st store.Store) ([]Item, error) {
+//
+// With a scope, only the goals and alerts of exactly that scope are listed: a
+// team's goal for that team, an alert whose rule watches that scope.
+func goalsAndAlerts(ctx context.Context, eng *kpi.Engine, st store.Store, filters map[string][]string) ([]Item, error) {
+	goalScope, alertSubject := "org", "org"
+	if len(filters) > 0 {
+		goalScope, alertSubject = "", ""
+		var parts []string
+		for _, k := range sortedDims(filters) {
+			parts = append(parts, k+"="+strings.Join(filters[k], ","))
+		}
+		alertSubject = strings.Join(parts, ",")
+		for _, kind := range []string{"team", "rep"} {
+			if v := filters[kind]; len(filters) == 1 && len(v) == 1 {
+				goalScope = kind + ":" + v[0]
+			}
+		}
+	}
 	var items []Item
 	list, err := goals.Stored(ctx, st)
 	if err != nil {
@@ -97,7 +114,7 @@ func goalsAndAlerts(ctx context.Context, eng *kpi.Engine, st store.Store) ([]Ite
 	at := eng.Today().AddDate(0, 0, 1) // the end of today
 	tr := &goals.Tracker{Eng: eng}
 	for _, g := range list {
-		if at.Before(g.Start) || !at.Before(g.End) {
+		if at.Before(g.Start) || !at.Before(g.End) || g.Scope != goalScope {
 			continue
 		}
 		s, err := tr.Status(ctx, g, at)
@@ -122,9 +139,21 @@ func goalsAndAlerts(ctx context.Context, eng *kpi.Engine, st store.Store) ([]Ite
 		return nil, err
 	}
 	for _, ev := range open {
+		if ev.Subject != alertSubject && !(alertSubject == "org" && strings.HasPrefix(ev.Subject, "goal:")) {
+			continue
+		}
 		items = append(items, Item{Kind: "alert", Severity: "bad", KPI: ev.KPI, Period: ev.Period, Score: 4, Text: "Alert " + ev.Rule + ": " + ev.Message})
 	}
 	return items, nil
+}
+
+func sortedDims(f map[string][]string) []string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // scopeFilter turns a goal's scope (org, team:ID, rep:ID) into filters.

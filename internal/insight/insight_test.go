@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/salesops/salesops/internal/demo"
 	"github.com/salesops/salesops/internal/demo/demotest"
+	"github.com/salesops/salesops/internal/goals"
 	"github.com/salesops/salesops/internal/insight/trend"
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/store"
@@ -141,5 +143,71 @@ func TestAnalyseByHand(t *testing.T) {
 		if v := as[0].Values[i]; v == nil || *v != w {
 			t.Errorf("%s = %v, want %v", as[0].Periods[i], v, w)
 		}
+	}
+}
+
+func TestFeedKeepsToItsScope(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenDuckDB(ctx, filepath.Join(t.TempDir(), "s.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, q := range []string{
+		`INSERT INTO teams VALUES ('T1', 'Sales', NULL, NULL), ('T2', 'East', 'T1', NULL)`,
+		`INSERT INTO reps VALUES ('R1', 'Ann', NULL, 'T2', 'ae', NULL, NULL)`,
+		`INSERT INTO opportunities (opportunity_id, owner_rep_id, stage, status, amount, created_at, close_date) VALUES
+		 ('A', 'R1', 'won', 'won', 100, '2026-01-02', '2026-01-31')`,
+	} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC)
+	eng, err := kpi.New(st, kpi.Config{Calendar: kpi.Calendar{FiscalStartMonth: 1}, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two goals for February, both far behind on the 10th: one of the
+	// organisation, one of team T2.
+	gf, err := goals.Parse("g.yaml", []byte(`
+goals:
+  - {id: org-feb, kpi: revenue, scope: org, period: 2026-02, target: 100000}
+  - {id: east-feb, kpi: revenue, scope: "team:T2", period: 2026-02, target: 100000}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := goals.LoadOrg(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gf.Validate(eng.Catalog(), eng.Calendar(), org); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := goals.Apply(ctx, st, gf, "test", now); err != nil {
+		t.Fatal(err)
+	}
+	goalsIn := func(filters map[string][]string) []string {
+		items, err := Feed(ctx, eng, st, Query{Grain: kpi.Month, Filters: filters})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, it := range items {
+			if it.Kind == "goal" {
+				ids = append(ids, strings.Fields(it.Text)[1])
+			}
+		}
+		return ids
+	}
+	if got := goalsIn(nil); len(got) != 1 || got[0] != "org-feb" {
+		t.Errorf("organisation feed lists goals %v, want [org-feb]", got)
+	}
+	if got := goalsIn(map[string][]string{"team": {"T2"}}); len(got) != 1 || got[0] != "east-feb" {
+		t.Errorf("T2 feed lists goals %v, want [east-feb]", got)
+	}
+	if got := goalsIn(map[string][]string{"region": {"Mars"}}); len(got) != 0 {
+		t.Errorf("a region's feed lists goals %v", got)
 	}
 }

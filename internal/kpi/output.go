@@ -80,7 +80,8 @@ func writeJSONString(b *bytes.Buffer, s string) {
 }
 
 // WriteCSV writes a header (kpi, period, dimensions, value) and one line per row;
-// a null value is an empty cell.
+// a null value is an empty cell; dimension values a spreadsheet would take for
+// a formula are escaped (SpreadsheetSafe).
 func (e *Engine) WriteCSV(w io.Writer, res *Result) error {
 	cw := csv.NewWriter(w)
 	header := append(append([]string{"kpi", "period"}, res.By...), "value")
@@ -93,7 +94,7 @@ func (e *Engine) WriteCSV(w io.Writer, res *Result) error {
 		for d := range res.By {
 			rec[2+d] = ""
 			if r.Dims[d] != nil {
-				rec[2+d] = *r.Dims[d]
+				rec[2+d] = SpreadsheetSafe(*r.Dims[d])
 			}
 		}
 		rec[len(rec)-1] = ""
@@ -284,4 +285,16 @@ func thousands(x float64, decimals int) string {
 		b.WriteString("." + frac)
 	}
 	return b.String()
+}
+
+// SpreadsheetSafe keeps a text cell of a CSV export from being read as a
+// formula when the file is opened in a spreadsheet: a cell starting with =, +,
+// -, @, a tab or a carriage return gets a leading apostrophe (the OWASP advice
+// on CSV injection). Imported names are user input; an account called
+// "=HYPERLINK(…)" must reach the sheet as text.
+func SpreadsheetSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -60,6 +60,8 @@ func TestExplainAPI(t *testing.T) {
 		{"kpi=revenue&from=2026-Q1&to=2026-Q2&by=planet", "by"},
 		{"kpi=revenue&from=2026-Q1&to=2026-Q2&top=0", "top"},
 		{"kpi=revenue&from=2026-Q1&to=2026-Q2&colour=red", "colour"},
+		{"kpi=revenue&from=2026-Q1&to=2026-Q2&team=T999", "team"},
+		{"kpi=revenue&from=2026-Q1&to=2026-Q2&rep=R999", "rep"},
 	} {
 		var e struct{ Error struct{ Param string } }
 		ts.getJSON(t, "/api/v1/explain?"+c.query, http.StatusBadRequest, &e)

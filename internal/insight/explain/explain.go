@@ -127,6 +127,20 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 	}
 	rep := &Report{KPI: k.Info(), From: o.From, To: o.To, Scope: o.Filters, Drivers: []Driver{}, Breakdowns: []Breakdown{},
 		Stages: []StageChange{}, Findings: []Finding{}, Notes: []string{}}
+	names := map[string]map[string]string{}
+	var parents map[string]string
+	if st != nil {
+		if names, parents, err = loadNames(ctx, st); err != nil {
+			return nil, err
+		}
+		for _, dim := range []string{"team", "rep"} {
+			for _, v := range o.Filters[dim] {
+				if _, ok := names[dim][v]; !ok {
+					return nil, &ParamError{dim, fmt.Sprintf("no %s %q", dim, v)}
+				}
+			}
+		}
+	}
 	shape := analyse(eng.Catalog(), k.Formula)
 	tree, hasTree := trees[k.ID]
 	ids := []string{k.ID}
@@ -192,6 +206,7 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 	// Driver tree.
 	if hasTree {
 		old, new, ok := tree.factors(whole[""][o.From]), tree.factors(whole[""][o.To]), true
+		undefined0, undefined1 := nanMask(old), nanMask(new)
 		fill(old, new)
 		product0, product1 := prod(old), prod(new)
 		if !near(product0, *rep.Old) || !near(product1, *rep.New) {
@@ -202,6 +217,12 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 			contrib := Shapley(old, new)
 			for i, f := range tree.Factors {
 				d := Driver{Name: f.Name, KPI: f.KPI, Unit: f.Unit, Old: finite(old[i]), New: finite(new[i]), Contribution: contrib[i]}
+				if undefined0[i] {
+					d.Old = nil // a rate over nothing: shown as no value, not as 0
+				}
+				if undefined1[i] {
+					d.New = nil
+				}
 				rep.Drivers = append(rep.Drivers, d)
 				rep.Findings = append(rep.Findings, Finding{Kind: "driver", KPI: firstNonEmpty(f.KPI, k.ID), Filters: flat(o.Filters),
 					Impact: ptr(contrib[i]), Share: shareOf(contrib[i], change),
@@ -212,13 +233,6 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 	}
 
 	// Segments, dimension by dimension.
-	names := map[string]map[string]string{}
-	var parents map[string]string
-	if st != nil {
-		if names, parents, err = loadNames(ctx, st); err != nil {
-			return nil, err
-		}
-	}
 	for _, d := range dims {
 		if len(o.Filters[d]) == 1 && d != "team" {
 			continue // the scope is one value of it
@@ -247,9 +261,14 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 				sum += c
 				b.Segments[i].Contribution = ptr(c)
 				if hasTree {
+					// Only where the tree reproduces the segment: leads have no
+					// product or deal type, so by those the leads factor is empty.
 					old, new := tree.factors(bySeg[s][o.From]), tree.factors(bySeg[s][o.To])
 					fill(old, new)
-					b.Segments[i].Drivers = Shapley(old, new)
+					v0, v1 := shape.num.eval(bySeg[s][o.From]), shape.num.eval(bySeg[s][o.To])
+					if near(prod(old), v0) && near(prod(new), v1) {
+						b.Segments[i].Drivers = Shapley(old, new)
+					}
 				}
 			}
 			if !near(sum, change) {
@@ -496,6 +515,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func nanMask(xs []float64) []bool {
+	out := make([]bool, len(xs))
+	for i, x := range xs {
+		out[i] = math.IsNaN(x)
+	}
+	return out
 }
 
 func prod(xs []float64) float64 {

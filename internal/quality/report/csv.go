@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"io"
 	"time"
+
+	"github.com/salesops/salesops/internal/kpi"
 )
 
 // FailureColumns is the header of the clean-up export.
@@ -12,7 +14,7 @@ var FailureColumns = []string{"record_type", "record_id", "rule", "severity", "d
 
 // WriteCSV writes failing records as the clean-up export: a header row, then
 // one row per record and rule, blank cells for missing values, times in RFC
-// 3339 UTC.
+// 3339 UTC, text that a spreadsheet would take for a formula escaped.
 func WriteCSV(w io.Writer, fs []Failure) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(FailureColumns); err != nil {
@@ -29,8 +31,9 @@ func WriteCSV(w io.Writer, fs []Failure) error {
 		if f.RecordedAt != nil {
 			at = f.RecordedAt.UTC().Format(time.RFC3339)
 		}
-		if err := cw.Write([]string{f.RecordType, f.RecordID, f.Rule, f.Severity, f.Description, opt(f.Rep), opt(f.RepName),
-			opt(f.Team), opt(f.Account), opt(f.AccountName), f.Value, at}); err != nil {
+		safe := kpi.SpreadsheetSafe
+		if err := cw.Write([]string{f.RecordType, safe(f.RecordID), f.Rule, f.Severity, f.Description, safe(opt(f.Rep)), safe(opt(f.RepName)),
+			safe(opt(f.Team)), safe(opt(f.Account)), safe(opt(f.AccountName)), safe(f.Value), at}); err != nil {
 			return err
 		}
 	}
