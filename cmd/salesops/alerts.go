@@ -41,8 +41,8 @@ const alertsLong = `An alerts file declares the channels alerts go to and the ru
       value: -0.10                 # anomaly, goal_at_risk, quality_below
       channels: [ops-hook, leaders]
 
-KPI rules judge the last complete period (or, when the data ends earlier, the
-period holding the last data). anomaly compares the period with the KPI's own
+KPI rules judge the last period complete both before today and within the
+data (a half-loaded month would read as a collapse). anomaly compares the period with the KPI's own
 history, seasonality considered (side: high, low or any; default the KPI's bad
 side). goal_at_risk fires for every goal in progress that is at risk or off
 track (goal: ID for one). quality_below watches crm_data_accuracy. ${NAME}

@@ -26,7 +26,7 @@ type Query struct {
 	Grain   kpi.Grain
 	Filters map[string][]string
 	Periods int       // how many periods up to the last one; 0 means DefaultPeriods
-	AsOf    time.Time // the series ends with the last complete period before AsOf (zero: today), or the last with data
+	AsOf    time.Time // the series ends with the last period complete both before AsOf (zero: today) and within the data
 }
 
 // Analysis is what one KPI's series says.
