@@ -127,7 +127,9 @@ func (u *unit) lifecycle(r *rand.Rand, oi int) {
 		if t >= stop {
 			break
 		}
-		plans = append(plans, plannedDeal{created: workTime(r, t, t+3*daySec, u.tz, 0.03), typ: otUpsell})
+		// Within the history: an upsell found on its last days is created then,
+		// not after the data ends.
+		plans = append(plans, plannedDeal{created: workTime(r, t, min(t+3*daySec, end), u.tz, 0.03), typ: otUpsell})
 	}
 	slices.SortStableFunc(plans, func(x, y plannedDeal) int { return cmpInt64(x.created, y.created) })
 

@@ -240,6 +240,9 @@ func TestContract(t *testing.T) {
 		{"standard", standard},
 		{"smallest", Config{Seed: 1, Reps: 10, Months: 1}},
 		{"odd window", Config{Seed: 3, Reps: 23, Months: 7, End: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}},
+		// Upsells found in the last days of this history were once created
+		// after its end.
+		{"long history", Config{Seed: 1, Reps: 40, Months: 36}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
