@@ -54,6 +54,9 @@ to drill into with 'salesops kpi' or the dashboard.`,
 			if format != "table" && format != "json" {
 				return usage("--format %q: want table or json", format)
 			}
+			if top < 1 || top > 100 {
+				return usage("--top %d: want 1 to 100", top)
+			}
 			filters := map[string][]string{}
 			for _, s := range scopes {
 				dim, val, ok := strings.Cut(s, "=")

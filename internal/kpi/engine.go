@@ -391,6 +391,7 @@ func (e *Engine) scopeReps(ctx context.Context, filter, scope []string) ([]strin
 		return nil, false, nil
 	}
 	children := map[string][]string{}
+	known := map[string]bool{}
 	rows, err := e.st.Query(ctx, `SELECT team_id, parent_team_id FROM teams`)
 	if err != nil {
 		return nil, false, fmt.Errorf("read teams: %w", err)
@@ -402,6 +403,7 @@ func (e *Engine) scopeReps(ctx context.Context, filter, scope []string) ([]strin
 			rows.Close()
 			return nil, false, fmt.Errorf("read teams: %w", err)
 		}
+		known[id] = true
 		if parent != nil {
 			children[*parent] = append(children[*parent], id)
 		}
@@ -409,6 +411,12 @@ func (e *Engine) scopeReps(ctx context.Context, filter, scope []string) ([]strin
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("read teams: %w", err)
+	}
+	for _, t := range filter {
+		if !known[t] {
+			// A typo would otherwise read as a team with nothing in it.
+			return nil, false, &QueryError{Param: "team", Msg: fmt.Sprintf("no team %q", t)}
+		}
 	}
 	subtree := func(roots []string) map[string]bool {
 		in := map[string]bool{}

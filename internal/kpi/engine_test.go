@@ -1535,7 +1535,6 @@ func TestFiltersAndScope(t *testing.T) {
 		{"scope T3 and T4", nil, []string{"T3", "T4"}, f64(1200)},
 		{"scope and filter", map[string][]string{"team": {"T1"}}, []string{"T3"}, f64(400)},
 		{"empty scope sees nothing", nil, []string{}, f64(0)},
-		{"unknown value", map[string][]string{"team": {"nope"}}, nil, f64(0)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			q := monthQuery("2026-03-01", "2026-03-31", "revenue")
@@ -1543,6 +1542,15 @@ func TestFiltersAndScope(t *testing.T) {
 			check(t, f.eval(e, q), []kc{at("revenue", "2026-03", c.want)})
 		})
 	}
+
+	t.Run("unknown team is an error, not a team with nothing in it", func(t *testing.T) {
+		q := monthQuery("2026-03-01", "2026-03-31", "revenue")
+		q.Filters = map[string][]string{"team": {"T1", "nope"}}
+		var qe *QueryError
+		if _, err := e.Evaluate(context.Background(), q); !errors.As(err, &qe) || qe.Param != "team" || !strings.Contains(qe.Msg, `"nope"`) {
+			t.Errorf("Evaluate = %v, want a QueryError naming team nope", err)
+		}
+	})
 
 	t.Run("scope with by team", func(t *testing.T) {
 		q := monthQuery("2026-03-01", "2026-03-31", "revenue")
@@ -1613,6 +1621,14 @@ func TestSQLInjection(t *testing.T) {
 		}
 		q := monthQuery("2026-03-01", "2026-03-31", kpis...)
 		q.Filters = map[string][]string{dim: {evil, evil + `"`, `'; DELETE FROM opportunities; --`}}
+		if dim == "team" {
+			// Teams are looked up first: no such team, and nothing run.
+			var qe *QueryError
+			if _, err := e.Evaluate(context.Background(), q); !errors.As(err, &qe) || qe.Param != "team" {
+				t.Errorf("team %q: %v, want a QueryError", evil, err)
+			}
+			continue
+		}
 		res := f.eval(e, q)
 		for _, k := range kpis {
 			check(t, res, []kc{at(k, "2026-03", f64(0))}) // no record has that value

@@ -214,8 +214,17 @@ func TestBrowserDataQuality(t *testing.T) {
 	}
 	waitRows(ctx, t, wantRows(func(qualityFailure) bool { return true }))
 	waitJS(ctx, t, "no more", `document.getElementById('failures-more').hidden`)
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#rules-table tr[data-rule="opp.amount_nonpositive"] [data-role="filter-rule"]`))); err != nil {
-		t.Fatal(err)
+	// The rules table may be redrawn by a refresh between finding the button
+	// and clicking it; click again on the redrawn one.
+	var clickErr error
+	for range 5 {
+		if clickErr = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#rules-table tr[data-rule="opp.amount_nonpositive"] [data-role="filter-rule"]`))); clickErr == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if clickErr != nil {
+		t.Fatal(clickErr)
 	}
 	waitRows(ctx, t, wantRows(func(f qualityFailure) bool { return f.rule == "opp.amount_nonpositive" }))
 	if v := jsValue[string](ctx, t, `document.getElementById('rule').value`); v != "opp.amount_nonpositive" {
