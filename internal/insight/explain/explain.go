@@ -316,10 +316,10 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 
 	scoped := true
 	for d := range o.Filters {
-		scoped = scoped && (d == "team" || d == "rep")
+		scoped = scoped && (d == "team" || d == "rep" || d == "region")
 	}
 	if st != nil && !scoped {
-		rep.Notes = append(rep.Notes, "the funnel can be scoped by team or rep only, so it is left out for this scope")
+		rep.Notes = append(rep.Notes, "the funnel can be scoped by team, region or rep only, so it is left out for this scope")
 	}
 	if st != nil && scoped {
 		stages, err := stageChanges(ctx, st, o.Filters, p0, p1)

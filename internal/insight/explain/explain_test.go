@@ -184,6 +184,16 @@ func TestStageChangesByHand(t *testing.T) {
 	if got[0].Exits0 != 2 || got[0].Advanced0 != 1 {
 		t.Errorf("R1 prospecting %+v", got[0])
 	}
+	// Region East is team T2's, so R1's deals again; West (T3) is R2's: D6.
+	for region, want := range map[string][2]int{"East": {2, 1}, "West": {1, 0}} {
+		got, err = stageChanges(context.Background(), st, map[string][]string{"region": {region}}, q1, q2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0].Stage != "prospecting" || got[0].Exits0 != want[0] || got[0].Advanced0 != want[1] {
+			t.Errorf("%s prospecting %+v, want exits %d moved on %d", region, got[0], want[0], want[1])
+		}
+	}
 	// The z statistic: 30 of 100 vs 20 of 100: pooled 0.25, se √(0.25·0.75·0.02)
 	// = 0.061237, z = −0.1/0.061237 = −1.63299.
 	if z := twoProportionZ(30, 100, 20, 100); z == nil || math.Abs(*z+1.632993) > 1e-5 {

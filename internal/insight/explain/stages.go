@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,8 +57,8 @@ WHERE e.next_stage IS NOT NULL AND e.stage NOT LIKE '%%won%%' AND e.stage NOT LI
 GROUP BY e.stage, so.mean_pos
 ORDER BY so.mean_pos, e.stage`
 
-// stageChanges reads stage conversion in both periods for a team or rep scope
-// (the stage history knows no other dimension).
+// stageChanges reads stage conversion in both periods for a team, region or
+// rep scope (the dimensions that follow from a deal's owner).
 func stageChanges(ctx context.Context, st store.Store, filters map[string][]string, p0, p1 kpi.Period) ([]StageChange, error) {
 	args := []any{p0.Start, p0.End, p1.Start, p1.End}
 	var conds []string
@@ -76,6 +77,18 @@ func stageChanges(ctx context.Context, st store.Store, filters map[string][]stri
 			}
 			ph := []string{"NULL"}
 			for _, t := range sortedKeys(teams) {
+				args = append(args, t)
+				ph = append(ph, fmt.Sprintf("$%d", len(args)))
+			}
+			conds = append(conds, "e.team_id IN ("+strings.Join(ph, ", ")+")")
+		case "region":
+			// A rep's region is that of the nearest team up its tree that has one.
+			teams, err := teamsInRegions(ctx, st, vals)
+			if err != nil {
+				return nil, err
+			}
+			ph := []string{"NULL"}
+			for _, t := range teams {
 				args = append(args, t)
 				ph = append(ph, fmt.Sprintf("$%d", len(args)))
 			}
@@ -116,6 +129,39 @@ func stageChanges(ctx context.Context, st store.Store, filters map[string][]stri
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// teamsInRegions lists the teams whose region — their own, else the nearest
+// ancestor's, as the KPI engine reads it — is one of regions, sorted.
+func teamsInRegions(ctx context.Context, st store.Store, regions []string) ([]string, error) {
+	rows, err := st.Query(ctx, `SELECT team_id, coalesce(parent_team_id, ''), coalesce(region, '') FROM teams`)
+	if err != nil {
+		return nil, fmt.Errorf("read teams: %w", err)
+	}
+	defer rows.Close()
+	parent, own := map[string]string{}, map[string]string{}
+	for rows.Next() {
+		var id, p, r string
+		if err := rows.Scan(&id, &p, &r); err != nil {
+			return nil, fmt.Errorf("read teams: %w", err)
+		}
+		parent[id], own[id] = p, r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read teams: %w", err)
+	}
+	var out []string
+	for id := range parent {
+		t := id
+		for depth := 0; t != "" && own[t] == "" && depth < 64; depth++ {
+			t = parent[t]
+		}
+		if t != "" && slices.Contains(regions, own[t]) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // twoProportionZ is the pooled two-proportion z statistic of a1/n1 against
