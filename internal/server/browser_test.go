@@ -249,3 +249,41 @@ func TestScreenshots(t *testing.T) {
 		})
 	}
 }
+
+// screenshotPage opens base+path at a desktop width and at a 375 px phone
+// width, waits for ready (which may also arrange the page), lets charts
+// settle for settle, checks that neither width scrolls sideways, and saves the
+// desktop view as docs/screenshots/NAME.png.
+func screenshotPage(t *testing.T, base, path, name string, settle time.Duration, ready func(ctx context.Context, t *testing.T)) {
+	t.Helper()
+	out := filepath.Join("..", "..", "docs", "screenshots")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		name          string
+		width, height int
+	}{{name, 1280, 900}, {"", 375, 812}} {
+		ctx := browser(t, s.width, s.height)
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(s.width), int64(s.height)), chromedp.Navigate(base+path)); err != nil {
+			t.Fatal(err)
+		}
+		ready(ctx, t)
+		if err := chromedp.Do(ctx, chromedp.Sleep(settle)); err != nil {
+			t.Fatal(err)
+		}
+		if w := jsValue[int](ctx, t, `document.documentElement.scrollWidth`); w > s.width {
+			t.Errorf("%s at %d px wide: the page scrolls sideways (%d px)", path, s.width, w)
+		}
+		if s.name == "" {
+			continue
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(out, s.name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

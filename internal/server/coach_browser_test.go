@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -272,43 +271,11 @@ func TestScreenshotCoach(t *testing.T) {
 	if _, err := demo.Generate(context.Background(), dir, demo.Config{Seed: 1, Reps: 40, Months: 24}); err != nil {
 		t.Fatal(err)
 	}
-	base := startServer(t, dir)
-	out := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []struct {
-		name          string
-		width, height int
-	}{{"coach", 1280, 900}, {"", 375, 812}} {
-		ctx := browser(t, s.width, s.height)
-		err := chromedp.Do(ctx,
-			chromedp.EmulateViewport(int64(s.width), int64(s.height)),
-			chromedp.Navigate(base+"/coach?team=T006&rep=R0006"),
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
+	screenshotPage(t, startServer(t, dir), "/coach?team=T006&rep=R0006", "coach", 500*time.Millisecond, func(ctx context.Context, t *testing.T) {
 		waitJS(ctx, t, "coaching page", `document.getElementById('team-view').dataset.state === 'ready' && document.getElementById('scorecard').dataset.state === 'ready'`)
 		// Open the verdict of the focus area's KPI, as a manager reading why.
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const d = document.querySelector('#kpi-table tr[data-verdict="weakness"] details'); if (d) d.open = true; return true; })()`)); err != nil {
 			t.Fatal(err)
 		}
-		if err := chromedp.Do(ctx, chromedp.Sleep(500*time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
-		if w := jsValue[int](ctx, t, `document.documentElement.scrollWidth`); w > s.width {
-			t.Errorf("%d px wide: the page scrolls sideways (%d px)", s.width, w)
-		}
-		if s.name == "" {
-			continue
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(out, s.name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -211,39 +210,5 @@ func TestBrowserForecast(t *testing.T) {
 // TestScreenshotForecast saves docs/screenshots/forecast.png, and checks that
 // the page fits a 375 px phone without sideways scrolling.
 func TestScreenshotForecast(t *testing.T) {
-	base := forecastDemo(t)
-	out := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []struct {
-		name          string
-		width, height int
-	}{{"forecast", 1280, 900}, {"", 375, 812}} {
-		ctx := browser(t, s.width, s.height)
-		err := chromedp.Do(ctx,
-			chromedp.EmulateViewport(int64(s.width), int64(s.height)),
-			chromedp.Navigate(base+"/forecast"),
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
-		waitForecastPage(ctx, t)
-		if err := chromedp.Do(ctx, chromedp.Sleep(1500*time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
-		if w := jsValue[int](ctx, t, `document.documentElement.scrollWidth`); w > s.width {
-			t.Errorf("%d px wide: the page scrolls sideways (%d px)", s.width, w)
-		}
-		if s.name == "" {
-			continue
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(out, s.name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	screenshotPage(t, forecastDemo(t), "/forecast", "forecast", 1500*time.Millisecond, waitForecastPage)
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,39 +98,7 @@ func TestScreenshotTime(t *testing.T) {
 	if _, err := demo.Generate(context.Background(), dir, demo.Config{Seed: 1, Reps: 20, Months: 12}); err != nil {
 		t.Fatal(err)
 	}
-	base := startServer(t, dir)
-	out := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []struct {
-		name          string
-		width, height int
-	}{{"time", 1280, 900}, {"", 375, 812}} {
-		ctx := browser(t, s.width, s.height)
-		err := chromedp.Do(ctx,
-			chromedp.EmulateViewport(int64(s.width), int64(s.height)),
-			chromedp.Navigate(base+"/time?by=team&period=quarter"),
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
+	screenshotPage(t, startServer(t, dir), "/time?by=team&period=quarter", "time", 1500*time.Millisecond, func(ctx context.Context, t *testing.T) {
 		waitJS(ctx, t, "value model", `document.getElementById('value').dataset.state === 'ready' && document.querySelectorAll('#category-table tbody tr[data-group]').length > 0`)
-		if err := chromedp.Do(ctx, chromedp.Sleep(1500*time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
-		if w := jsValue[int](ctx, t, `document.documentElement.scrollWidth`); w > s.width {
-			t.Errorf("%d px wide: the page scrolls sideways (%d px)", s.width, w)
-		}
-		if s.name == "" {
-			continue
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(out, s.name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 }
