@@ -74,6 +74,10 @@ With --demo it first builds a demo organisation into a temporary database, so
 					return fmt.Errorf("demo: %w", err)
 				}
 				path = filepath.Join(dir, "demo.duckdb")
+				// The demo's "today" is the day its history ends, so rules that
+				// compare with today (open deals past their expected close) judge
+				// it as it was, not months after.
+				cfg.Now = func() time.Time { return demo.DefaultEnd }
 				st, err := store.OpenDuckDB(ctx, path)
 				if err != nil {
 					return err

@@ -38,8 +38,8 @@ type Config struct {
 // Stats reports what was written (rows per file name, e.g. "activities.csv": 123).
 type Stats struct{ Rows map[string]int64 }
 
-// defaultEnd stands in for a zero Config.End.
-var defaultEnd = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+// DefaultEnd stands in for a zero Config.End: the history ends just before it.
+var DefaultEnd = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 
 func (c Config) normalise() (Config, error) {
 	if c.Reps < 10 || c.Reps > 5000 {
@@ -49,7 +49,7 @@ func (c Config) normalise() (Config, error) {
 		return c, fmt.Errorf("demo: months must be between 1 and 120, got %d", c.Months)
 	}
 	if c.End.IsZero() {
-		c.End = defaultEnd
+		c.End = DefaultEnd
 	}
 	c.End = c.End.UTC()
 	if c.End.Day() != 1 || c.End.Hour() != 0 || c.End.Minute() != 0 || c.End.Second() != 0 || c.End.Nanosecond() != 0 {

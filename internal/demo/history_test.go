@@ -15,7 +15,7 @@ func TestOpportunityHistory(t *testing.T) {
 		files := generated(t, cfg)
 		end := cfg.End
 		if end.IsZero() {
-			end = defaultEnd
+			end = DefaultEnd
 		}
 		opps := map[string]map[string]string{}
 		for _, o := range files["opportunities.csv"].rows {
