@@ -446,3 +446,32 @@ rules:
 		t.Errorf("fired %+v errors %q", res.Fired, res.Errors)
 	}
 }
+
+// An alert whose rule has been taken out of the file is resolved: nobody is
+// watching it any more, and it must not stay open in the feed for ever.
+func TestRemovedRuleResolves(t *testing.T) {
+	eng, st := org(t)
+	now := func() time.Time { return time.Date(2026, 7, 10, 0, 0, 0, 0, time.UTC) }
+	log := map[string]notify.Notifier{"log": &recorder{}}
+	both := rulesFile(t, eng, `
+channels:
+  - {name: log, type: webhook, url: "http://127.0.0.1:1/x"}
+rules:
+  - {id: low, kpi: revenue, condition: below, value: 500, channels: [log]}
+  - {id: high, kpi: revenue, condition: above, value: 100, channels: [log]}
+`)
+	res, err := (&Checker{Eng: eng, Store: st, File: both, Now: now, Notifiers: log}).Check(context.Background())
+	if err != nil || len(res.Fired) != 2 {
+		t.Fatalf("fired %+v (%v)", res, err)
+	}
+	one := rulesFile(t, eng, `
+channels:
+  - {name: log, type: webhook, url: "http://127.0.0.1:1/x"}
+rules:
+  - {id: high, kpi: revenue, condition: above, value: 100, channels: [log]}
+`)
+	res, err = (&Checker{Eng: eng, Store: st, File: one, Now: now, Notifiers: log}).Check(context.Background())
+	if err != nil || len(res.Resolved) != 1 || res.Resolved[0].Rule != "low" || res.Holding != 1 {
+		t.Fatalf("after removing a rule: %+v (%v)", res, err)
+	}
+}

@@ -130,10 +130,15 @@ func (c *Checker) Check(ctx context.Context) (*Result, error) {
 			res.Fired = append(res.Fired, ev)
 		}
 	}
+	inFile := map[string]bool{}
+	for _, r := range c.File.Rules {
+		inFile[r.ID] = true
+	}
 	for key, ev := range open {
-		if holding[key] || !evaluated[ev.Rule] {
-			continue // still holds, or its rule could not be judged (or is gone)
+		if holding[key] || (inFile[ev.Rule] && !evaluated[ev.Rule]) {
+			continue // still holds, or its rule could not be judged this time
 		}
+		// Cleared, or its rule is no longer in the file: nobody is watching it.
 		if err := c.resolve(ctx, ev.ID, at); err != nil {
 			return nil, err
 		}
