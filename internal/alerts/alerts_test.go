@@ -475,3 +475,32 @@ rules:
 		t.Fatalf("after removing a rule: %+v (%v)", res, err)
 	}
 }
+
+// A delivery that needed a second try within the channel records both.
+func TestDeliveryRecordsTheTriesItTook(t *testing.T) {
+	eng, st := org(t)
+	rc := newReceiver(t, http.StatusServiceUnavailable)
+	f := rulesFile(t, eng, `
+channels:
+  - {name: hook, type: webhook, url: "`+rc.URL+`", secret: "`+secret+`"}
+rules:
+  - {id: low, kpi: revenue, condition: below, value: 500, channels: [hook]}
+`)
+	fast := &notify.Webhook{URL: rc.URL, Secret: secret, MaxAttempts: 3, Sleep: func(context.Context, time.Duration) error { return nil }}
+	c := &Checker{Eng: eng, Store: st, File: f, Notifiers: map[string]notify.Notifier{"hook": fast},
+		Now: func() time.Time { return time.Date(2026, 7, 10, 0, 0, 0, 0, time.UTC) }}
+	res, err := c.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Fired) != 1 || len(res.Fired[0].Deliveries) != 1 {
+		t.Fatalf("fired %+v", res.Fired)
+	}
+	if d := res.Fired[0].Deliveries[0]; !d.Delivered || d.Attempts != 2 {
+		t.Errorf("delivery %+v, want delivered after 2 attempts", d)
+	}
+	hist, err := History(context.Background(), st, HistoryQuery{})
+	if err != nil || len(hist) != 1 || hist[0].Deliveries[0].Attempts != 2 {
+		t.Errorf("history %+v (%v)", hist, err)
+	}
+}

@@ -207,13 +207,16 @@ func (c *Checker) deliver(ctx context.Context, r *Rule, ev Event, channels []str
 	for _, name := range channels {
 		d := Delivery{Channel: name, AttemptedAt: c.now()}
 		n, err := c.notifier(name)
+		var rcpt notify.Receipt
 		if err == nil {
-			err = n.Send(ctx, message(r, ev))
+			m := message(r, ev)
+			m.Receipt = &rcpt
+			err = n.Send(ctx, m)
 		}
 		var ne *notify.Error
 		switch {
 		case err == nil:
-			d.Delivered, d.Attempts = true, 1 // the channel does not count the tries of a success
+			d.Delivered, d.Attempts = true, max(rcpt.Attempts, 1) // a notifier that keeps no receipt made one
 		case errors.As(err, &ne):
 			d.Attempts, d.Permanent, d.Error = ne.Attempts, ne.Permanent, err.Error()
 		default:

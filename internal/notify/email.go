@@ -123,7 +123,7 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	if timeout <= 0 {
 		timeout = defaultEmailTimeout
 	}
-	r := retrier{channel: channel, maxAttempts: e.MaxAttempts, backoff: e.Backoff, timeout: timeout, sleep: e.Sleep}
+	r := retrier{channel: channel, maxAttempts: e.MaxAttempts, backoff: e.Backoff, timeout: timeout, sleep: e.Sleep, receipt: m.Receipt}
 	return r.do(ctx, func(ctx context.Context) result {
 		return e.attempt(ctx, host, mode, from, to, msg)
 	})

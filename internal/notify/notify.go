@@ -27,6 +27,14 @@ type Message struct {
 	// Payload is the webhook's JSON body, marshalled with encoding/json (a
 	// json.RawMessage is sent as is). Nil sends {"id", "subject", "text"}.
 	Payload any
+	// Receipt, when set, is told how many attempts the send took, whether it
+	// succeeded or not (an *Error says it too, but a success has no error).
+	Receipt *Receipt
+}
+
+// Receipt is what a channel reports of one Send.
+type Receipt struct {
+	Attempts int
 }
 
 // maxIDLen bounds a message ID, which goes into headers: escaped into a
@@ -165,6 +173,7 @@ type retrier struct {
 	backoff     Backoff
 	timeout     time.Duration // per attempt
 	sleep       func(context.Context, time.Duration) error
+	receipt     *Receipt // told the attempts made, when not nil
 }
 
 // do runs attempt until it succeeds, fails permanently, runs out of attempts
@@ -183,6 +192,9 @@ func (r retrier) do(ctx context.Context, attempt func(ctx context.Context) resul
 		return &Error{Channel: r.channel, Err: err, stopped: true}
 	}
 	for n := 1; ; n++ {
+		if r.receipt != nil {
+			r.receipt.Attempts = n
+		}
 		own := time.Now().Add(r.timeout)
 		actx, cancel := context.WithDeadline(ctx, own)
 		res := attempt(actx)

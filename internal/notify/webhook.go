@@ -110,7 +110,7 @@ func (w *Webhook) Send(ctx context.Context, m Message) error {
 	if timeout <= 0 {
 		timeout = defaultWebhookTimeout
 	}
-	r := retrier{channel: channel, maxAttempts: w.MaxAttempts, backoff: w.Backoff, timeout: timeout, sleep: w.Sleep}
+	r := retrier{channel: channel, maxAttempts: w.MaxAttempts, backoff: w.Backoff, timeout: timeout, sleep: w.Sleep, receipt: m.Receipt}
 	return r.do(ctx, func(ctx context.Context) result {
 		return w.attempt(ctx, client, now, m.ID, body)
 	})

@@ -332,9 +332,13 @@ func TestWebhookRetry(t *testing.T) {
 			var sl sleeps
 			w := &Webhook{URL: rc.URL + "/alerts", Secret: testSecret, MaxAttempts: tt.maxAttempts,
 				Backoff: tt.backoff, Now: fixedClock, Sleep: sl.sleep}
-			err := w.Send(context.Background(), Message{ID: "alert-1", Subject: "s", Text: "t"})
+			var rcpt Receipt
+			err := w.Send(context.Background(), Message{ID: "alert-1", Subject: "s", Text: "t", Receipt: &rcpt})
 			if got := len(rc.requests()); got != tt.wantRequests {
 				t.Errorf("receiver saw %d requests, want %d", got, tt.wantRequests)
+			}
+			if rcpt.Attempts != tt.wantRequests {
+				t.Errorf("receipt says %d attempts, the receiver saw %d", rcpt.Attempts, tt.wantRequests)
 			}
 			if tt.wantErr == nil {
 				if err != nil {
