@@ -43,30 +43,19 @@ func evaluate(ctx context.Context, eng *kpi.Engine, tr *goals.Tracker, stored fu
 	if !ok {
 		return nil, fmt.Errorf("rule %s: unknown KPI %q", r.ID, r.KPI)
 	}
-	cal := eng.Calendar()
-	end := cal.BucketStart(r.grain, asOf)
-	if !dataEnd.IsZero() && dataEnd.Before(end) {
-		end = cal.BucketStart(r.grain, dataEnd) // dataEnd is the day after the last data
-	}
 	n := 2
 	if r.Condition == Anomalous {
 		n = anomalyHistory
 	}
-	start := end
-	for range n {
-		start = cal.BucketStart(r.grain, start.Add(-time.Nanosecond))
-	}
-	if first := cal.BucketStart(r.grain, dataStart); !dataStart.IsZero() && start.Before(first) {
-		start = first // periods before any data would read as zeros
-	}
-	if !start.Before(end) {
+	from, to, ok := eng.Calendar().CompletePeriods(r.grain, n, asOf, dataStart, dataEnd)
+	if !ok {
 		return nil, nil
 	}
 	filters := map[string][]string{}
 	for d, v := range r.Scope {
 		filters[d] = []string{v}
 	}
-	res, err := eng.Evaluate(ctx, kpi.Query{KPIs: []string{k.ID}, Grain: r.grain, From: start, To: end.AddDate(0, 0, -1), Filters: filters})
+	res, err := eng.Evaluate(ctx, kpi.Query{KPIs: []string{k.ID}, Grain: r.grain, From: from, To: to, Filters: filters})
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 	}
@@ -114,8 +103,7 @@ func evaluate(ctx context.Context, eng *kpi.Engine, tr *goals.Tracker, stored fu
 			return []Alert{a}, nil
 		}
 	case Anomalous:
-		season := map[kpi.Grain]int{kpi.Week: 52, kpi.Month: 12, kpi.Quarter: 4}[r.grain]
-		rep := trend.Anomalies(values, season, trend.AnomalyOptions{})
+		rep := trend.Anomalies(values, r.grain.Season(), trend.AnomalyOptions{})
 		p := rep.Points[len(rep.Points)-1]
 		side := r.Side
 		if side == "" {

@@ -41,16 +41,8 @@ type Analysis struct {
 	Anomalies trend.AnomalyReport `json:"anomalies"`
 }
 
-// season is the number of periods in a year at a grain; 0 when it has none.
-func season(g kpi.Grain) int {
-	return map[kpi.Grain]int{kpi.Week: 52, kpi.Month: 12, kpi.Quarter: 4}[g]
-}
-
-// window is the range of periods a query covers: n periods ending with the
-// last one complete both before asOf and within the data (a period the data
-// stops part-way through — the current month, or two stray days of the next —
-// would read as a collapse); never before the data starts (those periods
-// would read as zeros).
+// window is the range of periods a query covers (kpi.Calendar.CompletePeriods
+// over the data's extent; asOf zero means today).
 func window(ctx context.Context, eng *kpi.Engine, g kpi.Grain, n int, asOf time.Time) (from, to time.Time, err error) {
 	lo, hi, err := eng.Extent(ctx)
 	if err != nil {
@@ -59,27 +51,14 @@ func window(ctx context.Context, eng *kpi.Engine, g kpi.Grain, n int, asOf time.
 	if lo.IsZero() {
 		return time.Time{}, time.Time{}, fmt.Errorf("there is no data")
 	}
-	cal := eng.Calendar()
-	// hi is the day after the last day with data: the periods that start at or
-	// before the bucket holding it are the ones the data covers to their end.
-	end := cal.BucketStart(g, hi)
 	if asOf.IsZero() {
 		asOf = eng.Today()
 	}
-	if cal.BucketStart(g, asOf).Before(end) {
-		end = cal.BucketStart(g, asOf)
-	}
-	start := end
-	for range n {
-		start = cal.BucketStart(g, start.Add(-time.Nanosecond))
-	}
-	if first := cal.BucketStart(g, lo); start.Before(first) {
-		start = first
-	}
-	if !start.Before(end) {
+	from, to, ok := eng.Calendar().CompletePeriods(g, n, asOf, lo, hi)
+	if !ok {
 		return time.Time{}, time.Time{}, fmt.Errorf("no complete %s before %s", g, asOf.Format("2006-01-02"))
 	}
-	return start, end.AddDate(0, 0, -1), nil
+	return from, to, nil
 }
 
 // Analyse reads each KPI's series for the scope and reports its change,
@@ -118,7 +97,7 @@ func Analyse(ctx context.Context, eng *kpi.Engine, q Query) ([]Analysis, error) 
 		a.Periods = append(a.Periods, r.Period.Label)
 		a.Values = append(a.Values, r.Value)
 	}
-	s := season(q.Grain)
+	s := q.Grain.Season()
 	out := make([]Analysis, 0, len(order))
 	for _, id := range order {
 		a := byKPI[id]

@@ -84,6 +84,37 @@ func monthStart(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
+// Season is the number of periods of grain g in a year, for seasonal
+// comparisons; 0 for a year or all time, which have none.
+func (g Grain) Season() int {
+	return map[Grain]int{Week: 52, Month: 12, Quarter: 4}[g]
+}
+
+// CompletePeriods is the range of up to n periods of grain g ending with the
+// last one complete both before asOf and within the data [dataStart,
+// dataEnd) — a period the data stops part-way through (the current month, or
+// two stray days of the next) would read as a collapse — and never starting
+// before the data does (those periods would read as zeros). to is the last
+// day of the last period; ok is false when no period qualifies. A zero
+// dataStart or dataEnd sets no bound.
+func (c Calendar) CompletePeriods(g Grain, n int, asOf, dataStart, dataEnd time.Time) (from, to time.Time, ok bool) {
+	end := c.BucketStart(g, asOf)
+	if !dataEnd.IsZero() && dataEnd.Before(end) {
+		end = c.BucketStart(g, dataEnd) // dataEnd is the day after the last data
+	}
+	start := end
+	for range n {
+		start = c.BucketStart(g, start.Add(-time.Nanosecond))
+	}
+	if first := c.BucketStart(g, dataStart); !dataStart.IsZero() && start.Before(first) {
+		start = first
+	}
+	if !start.Before(end) {
+		return time.Time{}, time.Time{}, false
+	}
+	return start, end.AddDate(0, 0, -1), true
+}
+
 // BucketStart is the start of the period of grain g containing t.
 func (c Calendar) BucketStart(g Grain, t time.Time) time.Time {
 	t = t.UTC()
