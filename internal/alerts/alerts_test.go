@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -502,5 +503,14 @@ rules:
 	hist, err := History(context.Background(), st, HistoryQuery{})
 	if err != nil || len(hist) != 1 || hist[0].Deliveries[0].Attempts != 2 {
 		t.Errorf("history %+v (%v)", hist, err)
+	}
+}
+
+// Malformed YAML is placed on its line, as in goals files.
+func TestMalformedAlertsFileNamesTheLine(t *testing.T) {
+	_, err := Parse("bad.yaml", []byte("channels: []\nrules:\n  - id: a\n    kpi: [revenue\n"))
+	var fe *FileError
+	if !errors.As(err, &fe) || len(fe.Problems) != 1 || fe.Problems[0].Line < 2 {
+		t.Errorf("Parse = %v, want one problem past line 1", err)
 	}
 }

@@ -108,7 +108,8 @@ func ReadFile(path string) (*File, error) {
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{path: path}
 	if err := yamlfile.Decode(data, f); err != nil {
-		return nil, &FileError{Path: path, Problems: []Problem{{Line: 1, Msg: err.Error()}}}
+		line, msg := yamlfile.Where(err)
+		return nil, &FileError{Path: path, Problems: []Problem{{Line: line, Msg: msg}}}
 	}
 	for i, r := range f.Rules {
 		if r != nil {

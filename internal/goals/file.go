@@ -4,15 +4,12 @@
 package goals
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"os"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/goccy/go-yaml"
 
 	"github.com/salesops/salesops/internal/kpi"
 	"github.com/salesops/salesops/internal/yamlfile"
@@ -107,12 +104,8 @@ func ReadFile(path string) (*File, error) {
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{path: path}
 	if err := yamlfile.Decode(data, f); err != nil {
-		var se yaml.Error
-		line := 1
-		if errors.As(err, &se) && se.GetToken() != nil {
-			line = se.GetToken().Position.Line
-		}
-		return nil, &FileError{Path: path, Problems: []Problem{{Line: line, Msg: strings.TrimSpace(yaml.FormatError(err, false, false))}}}
+		line, msg := yamlfile.Where(err)
+		return nil, &FileError{Path: path, Problems: []Problem{{Line: line, Msg: msg}}}
 	}
 	// The decoder forgets where things were; the AST remembers, so messages can
 	// name the goal's line.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 )
@@ -45,4 +46,16 @@ func Line(data []byte, path string) (line int) {
 		return 0
 	}
 	return n.GetToken().Position.Line
+}
+
+// Where says where a Decode error is — the line the parser stopped on, 1 when
+// it cannot tell — and what it is, in one or a few lines without colour.
+func Where(err error) (line int, msg string) {
+	line = 1
+	var se yaml.Error
+	if errors.As(err, &se) && se.GetToken() != nil {
+		line = se.GetToken().Position.Line
+		return line, strings.TrimSpace(yaml.FormatError(err, false, false))
+	}
+	return line, err.Error()
 }
