@@ -127,15 +127,14 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 	}
 	rep := &Report{KPI: k.Info(), From: o.From, To: o.To, Scope: o.Filters, Drivers: []Driver{}, Breakdowns: []Breakdown{},
 		Stages: []StageChange{}, Findings: []Finding{}, Notes: []string{}}
-	names := map[string]map[string]string{}
-	var parents map[string]string
+	var org *orgInfo
 	if st != nil {
-		if names, parents, err = loadNames(ctx, st); err != nil {
+		if org, err = loadOrg(ctx, st); err != nil {
 			return nil, err
 		}
 		for _, dim := range []string{"team", "rep"} {
 			for _, v := range o.Filters[dim] {
-				if _, ok := names[dim][v]; !ok {
+				if _, ok := org.names[dim][v]; !ok {
 					return nil, &ParamError{dim, fmt.Sprintf("no %s %q", dim, v)}
 				}
 			}
@@ -241,8 +240,8 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 		if err != nil {
 			return nil, err
 		}
-		if d == "team" && parents != nil {
-			bySeg = teamLevel(bySeg, parents, o.Filters["team"])
+		if d == "team" && org != nil {
+			bySeg = teamLevel(bySeg, org.parent, o.Filters["team"])
 		}
 		if len(bySeg) < 2 {
 			continue
@@ -250,7 +249,11 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 		b := Breakdown{Dimension: d, Method: "values"}
 		segs := sortedKeys(bySeg)
 		for _, s := range segs {
-			b.Segments = append(b.Segments, Segment{Value: s, Name: names[d][s], Old: shape.value(bySeg[s], o.From, k.ID), New: shape.value(bySeg[s], o.To, k.ID)})
+			var name string
+			if org != nil {
+				name = org.names[d][s]
+			}
+			b.Segments = append(b.Segments, Segment{Value: s, Name: name, Old: shape.value(bySeg[s], o.From, k.ID), New: shape.value(bySeg[s], o.To, k.ID)})
 		}
 		switch shape.kind {
 		case additive:
@@ -322,7 +325,7 @@ func Run(ctx context.Context, eng *kpi.Engine, st store.Store, o Options) (*Repo
 		rep.Notes = append(rep.Notes, "the funnel can be scoped by team, region or rep only, so it is left out for this scope")
 	}
 	if st != nil && scoped {
-		stages, err := stageChanges(ctx, st, o.Filters, p0, p1)
+		stages, err := stageChanges(ctx, st, org, o.Filters, p0, p1)
 		if err != nil {
 			return nil, err
 		}

@@ -158,7 +158,11 @@ func TestStageChangesByHand(t *testing.T) {
 	cal := eng.Calendar()
 	_, q1, _ := cal.ParseLabel("2026-Q1")
 	_, q2, _ := cal.ParseLabel("2026-Q2")
-	got, err := stageChanges(context.Background(), st, nil, q1, q2)
+	org, err := loadOrg(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := stageChanges(context.Background(), st, org, nil, q1, q2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +181,7 @@ func TestStageChangesByHand(t *testing.T) {
 		}
 	}
 	// Only R1's deals: D1, D3, D8 (D6 is R2's).
-	got, err = stageChanges(context.Background(), st, map[string][]string{"rep": {"R1"}}, q1, q2)
+	got, err = stageChanges(context.Background(), st, org, map[string][]string{"rep": {"R1"}}, q1, q2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +190,7 @@ func TestStageChangesByHand(t *testing.T) {
 	}
 	// Region East is team T2's, so R1's deals again; West (T3) is R2's: D6.
 	for region, want := range map[string][2]int{"East": {2, 1}, "West": {1, 0}} {
-		got, err = stageChanges(context.Background(), st, map[string][]string{"region": {region}}, q1, q2)
+		got, err = stageChanges(context.Background(), st, org, map[string][]string{"region": {region}}, q1, q2)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/salesops/salesops/internal/kpi"
-	"github.com/salesops/salesops/internal/pipeline"
 	"github.com/salesops/salesops/internal/store"
 )
 
@@ -59,36 +57,18 @@ ORDER BY so.mean_pos, e.stage`
 
 // stageChanges reads stage conversion in both periods for a team, region or
 // rep scope (the dimensions that follow from a deal's owner).
-func stageChanges(ctx context.Context, st store.Store, filters map[string][]string, p0, p1 kpi.Period) ([]StageChange, error) {
+func stageChanges(ctx context.Context, st store.Store, org *orgInfo, filters map[string][]string, p0, p1 kpi.Period) ([]StageChange, error) {
 	args := []any{p0.Start, p0.End, p1.Start, p1.End}
 	var conds []string
 	for dim, vals := range filters {
 		switch dim {
-		case "team":
-			teams := map[string]bool{}
-			for _, t := range vals {
-				sub, err := pipeline.Subtree(ctx, st, t)
-				if err != nil {
-					return nil, err
-				}
-				for k := range sub {
-					teams[k] = true
-				}
+		case "team", "region":
+			teams := org.subtree(vals)
+			if dim == "region" {
+				teams = org.inRegions(vals)
 			}
-			ph := []string{"NULL"}
+			ph := []string{"NULL"} // no team matches nothing
 			for _, t := range sortedKeys(teams) {
-				args = append(args, t)
-				ph = append(ph, fmt.Sprintf("$%d", len(args)))
-			}
-			conds = append(conds, "e.team_id IN ("+strings.Join(ph, ", ")+")")
-		case "region":
-			// A rep's region is that of the nearest team up its tree that has one.
-			teams, err := teamsInRegions(ctx, st, vals)
-			if err != nil {
-				return nil, err
-			}
-			ph := []string{"NULL"}
-			for _, t := range teams {
 				args = append(args, t)
 				ph = append(ph, fmt.Sprintf("$%d", len(args)))
 			}
@@ -129,39 +109,6 @@ func stageChanges(ctx context.Context, st store.Store, filters map[string][]stri
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// teamsInRegions lists the teams whose region — their own, else the nearest
-// ancestor's, as the KPI engine reads it — is one of regions, sorted.
-func teamsInRegions(ctx context.Context, st store.Store, regions []string) ([]string, error) {
-	rows, err := st.Query(ctx, `SELECT team_id, coalesce(parent_team_id, ''), coalesce(region, '') FROM teams`)
-	if err != nil {
-		return nil, fmt.Errorf("read teams: %w", err)
-	}
-	defer rows.Close()
-	parent, own := map[string]string{}, map[string]string{}
-	for rows.Next() {
-		var id, p, r string
-		if err := rows.Scan(&id, &p, &r); err != nil {
-			return nil, fmt.Errorf("read teams: %w", err)
-		}
-		parent[id], own[id] = p, r
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read teams: %w", err)
-	}
-	var out []string
-	for id := range parent {
-		t := id
-		for depth := 0; t != "" && own[t] == "" && depth < 64; depth++ {
-			t = parent[t]
-		}
-		if t != "" && slices.Contains(regions, own[t]) {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 // twoProportionZ is the pooled two-proportion z statistic of a1/n1 against
