@@ -62,7 +62,7 @@
 //     #scorecard-notes li         the API's notes and the thresholds of the rules
 //   table.stack-sm td[data-label]  the column's header, shown above the value on narrow screens
 import {
-  $, api, el, live, showError, setStatus, readState, writeState, fillSelect, Dimensions, keepFocus,
+  $, api, el, live, showError, setStatus, readState, writeState, fillSelect, Dimensions, keepFocus, labelCells,
   fmtValue, fmtChange, fmtRange, arrow, humanize, dayBefore, NONE,
 } from './common.js';
 
@@ -104,36 +104,9 @@ function fmtP(p) {
   return `p = ${p < 0.01 ? p.toFixed(3) : String(Number(p.toPrecision(2)))}`;
 }
 
-/**
- * labelCells gives every body cell of a table the text of its column's header
- * as data-label, which the stylesheet shows above the value when a narrow
- * screen stacks the rows as cards (table.stack-sm).
- */
-function labelCells(table) {
-  const heads = [...(table.tHead?.rows[0]?.cells || [])].map((th) => th.textContent.trim());
-  for (const tr of table.tBodies[0].rows) {
-    if (tr.cells.length !== heads.length) continue;
-    [...tr.cells].forEach((c, i) => { if (c.tagName === 'TD') c.dataset.label = heads[i]; });
-  }
-}
 
 // ---- controls ----------------------------------------------------------------------
 
-/** subtree returns the ids of a team and every team below it. */
-function subtree(id) {
-  const out = new Set([id]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const t of dims.teams) {
-      if (t.parent && out.has(t.parent) && !out.has(t.id)) {
-        out.add(t.id);
-        grew = true;
-      }
-    }
-  }
-  return out;
-}
 
 function repOption(r) {
   return { value: r.id, label: `${r.name || r.id} (${roleName(r.role)})` };
@@ -143,7 +116,7 @@ function fillReps() {
   const byName = (a, b) => (a.name || a.id).localeCompare(b.name || b.id);
   let items;
   if (state.team) {
-    const teams = subtree(state.team);
+    const teams = dims.subtree(state.team);
     items = dims.reps.filter((r) => teams.has(r.team)).sort(byName).map(repOption);
   } else {
     // Every rep, grouped by team in tree order.
@@ -533,7 +506,7 @@ form.addEventListener('change', (e) => {
   if (name === 'team') {
     state.team = form.elements.team.value;
     // A rep outside the new team leaves the view: the two are one manager's picture.
-    if (state.team && state.rep && !subtree(state.team).has(dims.repById.get(state.rep)?.team)) state.rep = '';
+    if (state.team && state.rep && !dims.subtree(state.team).has(dims.repById.get(state.rep)?.team)) state.rep = '';
     fillReps();
   } else if (name === 'rep') {
     state.rep = form.elements.rep.value;

@@ -189,6 +189,19 @@ export function humanize(id) {
 /**
  * Dimensions wraps /api/v1/dimensions with display names for teams and reps.
  */
+/**
+ * labelCells gives every body cell of a table the text of its column's header
+ * as data-label, which the stylesheet shows above the value when a narrow
+ * screen stacks the rows as cards (table.stack-sm).
+ */
+export function labelCells(table) {
+  const heads = [...(table.tHead?.rows[0]?.cells || [])].map((th) => th.textContent.trim());
+  for (const tr of table.tBodies[0].rows) {
+    if (tr.cells.length !== heads.length) continue;
+    [...tr.cells].forEach((c, i) => { if (c.tagName === 'TD') c.dataset.label = heads[i]; });
+  }
+}
+
 export class Dimensions {
   constructor(d = {}) {
     this.list = d.dimensions || [];
@@ -208,6 +221,22 @@ export class Dimensions {
     if (dim === 'rep') return this.repById.get(value)?.name || value;
     if (dim === 'team') return this.teamById.get(value)?.name || value;
     return String(value);
+  }
+
+  /** subtree returns the ids of a team and every team below it. */
+  subtree(id) {
+    const out = new Set([id]);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const t of this.teams) {
+        if (t.parent && out.has(t.parent) && !out.has(t.id)) {
+          out.add(t.id);
+          grew = true;
+        }
+      }
+    }
+    return out;
   }
 
   /** teamOptions lists the teams as [{value, label}] in tree order, indented by depth. */

@@ -42,7 +42,7 @@
 //     #failures-more[hidden]      lists more rows (raises the limit)
 //   table.stack-sm td[data-label]  the column's header, shown above the value on narrow screens
 import {
-  $, api, el, live, showError, setStatus, readState, writeState, fillSelect, Dimensions, keepFocus,
+  $, api, el, live, showError, setStatus, readState, writeState, fillSelect, Dimensions, keepFocus, labelCells,
   fmtValue, fmtDate, humanize, chart, query, NONE,
 } from './common.js';
 
@@ -82,38 +82,12 @@ function limit() {
   return Number.isFinite(n) && n >= 0 ? n : Number(defaults.limit);
 }
 
-/**
- * labelCells gives every body cell of a table the text of its column's header
- * as data-label, which the stylesheet shows above the value when a narrow
- * screen stacks the rows as cards (table.stack-sm).
- */
-function labelCells(table) {
-  const heads = [...(table.tHead?.rows[0]?.cells || [])].map((th) => th.textContent.trim());
-  for (const tr of table.tBodies[0].rows) {
-    if (tr.cells.length !== heads.length) continue;
-    [...tr.cells].forEach((c, i) => { if (c.tagName === 'TD') c.dataset.label = heads[i]; });
-  }
-}
 
 // ---- controls --------------------------------------------------------------------
 
-function subtree(id) {
-  const out = new Set([id]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const t of dims.teams) {
-      if (t.parent && out.has(t.parent) && !out.has(t.id)) {
-        out.add(t.id);
-        grew = true;
-      }
-    }
-  }
-  return out;
-}
 
 function fillReps() {
-  const teams = state.team ? subtree(state.team) : null;
+  const teams = state.team ? dims.subtree(state.team) : null;
   const reps = dims.reps.filter((r) => !teams || teams.has(r.team))
     .sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id))
     .map((r) => ({ value: r.id, label: r.name || r.id }));
@@ -399,8 +373,8 @@ async function refresh() {
 function filterBy(kind, value) {
   state[kind] = value;
   // Keep the filters consistent: a rep outside the team, or a rule of another record type, would list nothing.
-  if (kind === 'rep' && state.team && !subtree(state.team).has(dims.repById.get(value)?.team)) state.team = '';
-  if (kind === 'team' && state.rep && !subtree(value).has(dims.repById.get(state.rep)?.team)) state.rep = '';
+  if (kind === 'rep' && state.team && !dims.subtree(state.team).has(dims.repById.get(value)?.team)) state.team = '';
+  if (kind === 'team' && state.rep && !dims.subtree(value).has(dims.repById.get(state.rep)?.team)) state.rep = '';
   if (kind === 'record_type' && state.rule && !state.rule.startsWith(ruleTypePrefix(value))) state.rule = '';
   writeState(state, defaults, true);
   setControls();
@@ -424,7 +398,7 @@ form.addEventListener('change', (e) => {
   const name = e.target.name;
   if (!(name in defaults)) return;
   state[name] = form.elements[name].value;
-  if (name === 'team' && state.team && state.rep && !subtree(state.team).has(dims.repById.get(state.rep)?.team)) state.rep = '';
+  if (name === 'team' && state.team && state.rep && !dims.subtree(state.team).has(dims.repById.get(state.rep)?.team)) state.rep = '';
   if (name === 'team') fillReps();
   if (name === 'record_type' && state.record_type && state.rule && !state.rule.startsWith(ruleTypePrefix(state.record_type))) state.rule = '';
   writeState(state, defaults, true);
