@@ -57,16 +57,9 @@ to drill into with 'salesops kpi' or the dashboard.`,
 			if top < 1 || top > 100 {
 				return usage("--top %d: want 1 to 100", top)
 			}
-			filters := map[string][]string{}
-			for _, s := range scopes {
-				dim, val, ok := strings.Cut(s, "=")
-				if !ok {
-					dim, val, ok = strings.Cut(s, ":")
-				}
-				if !ok || dim == "" || val == "" {
-					return usage("--scope %q: want DIM=VALUE, e.g. region=EMEA or team=T002", s)
-				}
-				filters[dim] = append(filters[dim], val)
+			filters, err := scopeFilters(scopes)
+			if err != nil {
+				return usage("%v", err)
 			}
 			st, eng, err := ef.open(cmd)
 			if err != nil {

@@ -41,12 +41,8 @@ func (f *insightFlags) query(cmd *cobra.Command, kpis []string) (*kpi.Engine, st
 	if f.periods < 3 || f.periods > 520 {
 		return nil, nil, q, usage("--periods %d: want 3 to 520", f.periods)
 	}
-	for _, s := range f.scopes {
-		dim, val, ok := strings.Cut(s, "=")
-		if !ok || dim == "" || val == "" {
-			return nil, nil, q, usage("--scope %q: want DIM=VALUE, e.g. region=EMEA", s)
-		}
-		q.Filters[dim] = append(q.Filters[dim], val)
+	if q.Filters, err = scopeFilters(f.scopes); err != nil {
+		return nil, nil, q, usage("%v", err)
 	}
 	if f.format != "table" && f.format != "json" {
 		return nil, nil, q, usage("--format %q: want table or json", f.format)
@@ -167,4 +163,21 @@ progress that are at risk or off track, and the open alerts.`,
 	}
 	f.register(cmd)
 	return cmd
+}
+
+// scopeFilters reads --scope values, DIM=VALUE (or DIM:VALUE), into engine
+// filters; repeating a dimension keeps every value.
+func scopeFilters(scopes []string) (map[string][]string, error) {
+	filters := map[string][]string{}
+	for _, s := range scopes {
+		dim, val, ok := strings.Cut(s, "=")
+		if !ok {
+			dim, val, ok = strings.Cut(s, ":")
+		}
+		if !ok || dim == "" || val == "" {
+			return nil, fmt.Errorf("--scope %q: want DIM=VALUE, e.g. region=EMEA or team=T002", s)
+		}
+		filters[dim] = append(filters[dim], val)
+	}
+	return filters, nil
 }
